@@ -1,0 +1,79 @@
+"""`cspr-bot`: serve Slack, run the schema migrations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot import partnership as partnership_file
+from bot.partnership import Partnership, PartnershipFileError
+from bot.runner import Runner, StartupError, open_database
+from bot.settings import SettingError, Settings
+
+log = logging.getLogger("cspr-bot")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.run(args) or 0)
+    except (SettingError, StartupError) as exc:
+        for line in str(exc).splitlines():
+            print(f"cspr-bot: {line}", file=sys.stderr)
+        return 2
+    except PartnershipFileError as exc:
+        for problem in exc.problems:
+            print(f"cspr-bot: {exc.source}: {problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cspr-bot", description="Rapid reviews and case reviews, run in Slack.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="answer Slack (HTTP on /slack/events, or Socket Mode)")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run time-driven work in this process")
+    serve.add_argument("--socket", action="store_true", help="use Socket Mode with SLACK_APP_TOKEN instead of HTTP")
+    serve.set_defaults(run=_serve)
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="run the migrations up to the newest schema")
+    upgrade.set_defaults(run=_db_upgrade)
+    return parser
+
+
+def load_partnership(settings: Settings) -> Partnership:
+    return partnership_file.load(settings.config_path)
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    open_database(settings).dispose()
+    print("cspr-bot: the database schema is up to date")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
+    runner = Runner(settings, load_partnership(settings), host=args.host, port=args.port).prepare()
+    try:
+        if args.socket:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("serving %s in Socket Mode", runner.partnership.name)
+            SocketModeHandler(runner.app, settings.app_token).start()
+        else:
+            runner.start_http()
+            runner.wait()
+    finally:
+        runner.stop()
+    return 0

@@ -1,0 +1,313 @@
+"""Outbox and cards to Slack: each notice delivered once, each card brought up to date.
+
+Every send is leased first, so several workers or processes never send the same item at once.
+An attempt that may have reached Slack without an answer (a dropped connection, a 5xx, a crash)
+is remembered; the next attempt looks for the message's key in the channel before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.cards import render_card
+from bot.partnership import Partnership
+from bot.slack_api import CallFailure, classify
+from bot.usecases.channels import channel_failed, channel_name, channel_opened
+from bot.work import Work
+from bot.working_days import WorkingCalendar
+from storage import repositories
+from storage.db import Database
+from storage.models import Card, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+FIRST_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(minutes=15)
+METADATA_EVENT = "cspr_notice"
+MAX_CHANNEL_NAME_ATTEMPTS = 20
+# Card and invite errors that mean there is nothing more to do (the channel or message is gone).
+_GIVE_UP = {"is_archived", "channel_not_found", "not_in_channel"}
+
+
+class _Failed(Exception):
+    def __init__(self, failure: CallFailure) -> None:
+        super().__init__(failure.error)
+        self.failure = failure
+
+
+@dataclass
+class _Sent:
+    result: dict[str, Any] = field(default_factory=dict)
+    follow_up: Callable[[Work], None] | None = None
+
+
+def _failure(exc: Exception) -> CallFailure:
+    """A Slack failure as classified, or a fault of our own: logged, and retried later."""
+    if isinstance(exc, _Failed):
+        return exc.failure
+    failure = classify(exc)
+    if failure is None:
+        log.exception("delivery fault")
+        failure = CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)
+    return failure
+
+
+def backoff(attempts: int, retry_after: int | None = None) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at 15 min, and never sooner than Slack's Retry-After."""
+    delay = min(FIRST_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
+    if retry_after is not None:
+        delay = max(delay, timedelta(seconds=retry_after))
+    return delay
+
+
+class Delivery:
+    def __init__(
+        self,
+        database: Database,
+        client: WebClient,
+        partnership: Partnership,
+        calendar: WorkingCalendar,
+        bot_user_id: Callable[[], str],
+    ) -> None:
+        self.database = database
+        self.client = client
+        self.partnership = partnership
+        self.calendar = calendar
+        self._bot_user_id = bot_user_id
+
+    def drain(self, now: datetime) -> int:
+        """Send everything due at `now`; returns how many items went out."""
+        delivered = 0
+        while True:
+            with self.database.transaction() as session:
+                message_ids = repositories.due_outbox_ids(session, now, 50)
+            for message_id in message_ids:
+                delivered += self._deliver(message_id, now)
+            with self.database.transaction() as session:
+                card_ids = repositories.due_card_ids(session, now, 50)
+            for card_id in card_ids:
+                delivered += self._sync(card_id, now)
+            if not message_ids and not card_ids:
+                return delivered
+
+    # -- the outbox ---------------------------------------------------------------------------
+
+    def _deliver(self, message_id: int, now: datetime) -> int:
+        with self.database.transaction() as session:
+            message = repositories.lease_outbox(session, message_id, now, now + LEASE)
+            if message is None:
+                return 0
+            # Until this attempt is known to have failed cleanly, it may have reached Slack.
+            look_first = message.outcome_unknown
+            message.outcome_unknown = True
+            item = {"key": message.key, "kind": message.kind, "case_id": message.case_id, **message.payload}
+        send = {"notice": self._send_notice, "invite": self._send_invite, "open_channel": self._open_channel}[item["kind"]]
+        try:
+            sent = send(item, now, look_first)
+        except Exception as exc:
+            self._message_failed(message_id, item, _failure(exc), now)
+            return 0
+        with self.database.transaction() as session:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            message.status = "sent"
+            message.sent_at = now
+            message.result = sent.result
+            message.lease_until = None
+            message.last_error = None
+            if sent.follow_up:
+                sent.follow_up(Work(session, self.partnership, self.calendar, now))
+        return 1
+
+    def _message_failed(self, message_id: int, item: dict[str, Any], failure: CallFailure, now: datetime) -> None:
+        log.warning("delivery of %s failed: %s", item["key"], failure.error)
+        with self.database.transaction() as session:
+            message = session.get(OutboxMessage, message_id)
+            assert message is not None
+            message.lease_until = None
+            message.last_error = failure.error[:200]
+            message.outcome_unknown = failure.maybe_done
+            if failure.permanent:
+                message.status = "failed"
+                if item["kind"] == "open_channel":
+                    case = repositories.case_by_id(session, item["case_id"], lock=True)
+                    assert case is not None
+                    work = Work(session, self.partnership, self.calendar, now)
+                    channel_failed(work, case, failure.error, item["started_by"], item["key"])
+            else:
+                message.next_attempt_at = now + backoff(message.attempts, failure.retry_after)
+
+    def _send_notice(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
+        channel = self._conversation(item["to"])
+        if look_first and (ts := self._find_posted(channel, item["key"])):
+            return _Sent({"channel": channel, "ts": ts, "found": True})
+        response = self._post(channel, item["text"], item["blocks"], item["key"])
+        return _Sent({"channel": channel, "ts": response["ts"]})
+
+    def _send_invite(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
+        with self.database.transaction() as session:
+            case = repositories.case_by_id(session, item["case_id"])
+            channel = case.channel_id if case else None
+        if not channel:
+            raise _Failed(CallFailure("no case channel", permanent=True, maybe_done=False))
+        try:
+            response = self.client.conversations_invite(channel=channel, users=",".join(item["users"]), force=True)
+            problems = [e.get("error") for e in response.get("errors") or []]
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_in_channel":
+                raise
+            problems = ["already_in_channel"]
+        return _Sent({"channel": channel, "problems": problems})
+
+    def _open_channel(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
+        with self.database.transaction() as session:
+            case = repositories.case_by_id(session, item["case_id"])
+            assert case is not None
+            if case.stage != "opening" or case.channel_id:
+                return _Sent({"skipped": case.stage})
+            ref = case.ref
+        for attempt in range(1, MAX_CHANNEL_NAME_ATTEMPTS + 1):
+            name = channel_name(self.partnership.channel_prefix, ref, attempt)
+            try:
+                channel = self.client.conversations_create(name=name, is_private=True)["channel"]
+            except SlackApiError as exc:
+                if exc.response.get("error") != "name_taken":
+                    raise
+                # Ours already if an earlier attempt made it but its answer was lost.
+                channel = self._own_unused_channel(name)
+                if channel is None:
+                    continue
+            if not channel.get("is_private"):
+                raise _Failed(CallFailure("channel_not_private", permanent=True, maybe_done=False))
+            channel_id, channel_name_ = channel["id"], channel["name"]
+
+            def follow_up(work: Work) -> None:
+                locked = repositories.case_by_id(work.session, item["case_id"], lock=True)
+                assert locked is not None
+                channel_opened(work, locked, channel_id, channel_name_, item["started_by"])
+
+            return _Sent({"channel": channel_id, "name": channel_name_}, follow_up)
+        raise _Failed(CallFailure("no free channel name", permanent=True, maybe_done=False))
+
+    def _own_unused_channel(self, name: str) -> dict[str, Any] | None:
+        cursor = None
+        while True:
+            page = self.client.conversations_list(types="private_channel", exclude_archived=True, limit=200, cursor=cursor)
+            for channel in page["channels"]:
+                if channel["name"] == name and channel.get("creator") == self._bot_user_id():
+                    with self.database.transaction() as session:
+                        in_use = repositories.case_by_channel(session, channel["id"]) is not None
+                    return None if in_use else channel
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+
+    # -- cards ----------------------------------------------------------------------------------
+
+    def _sync(self, card_id: int, now: datetime) -> int:
+        with self.database.transaction() as session:
+            card = repositories.lease_card(session, card_id, now, now + LEASE)
+            if card is None:
+                return 0
+            target = card.version
+            state = {
+                "key": f"card:{card.id}",
+                "destination": card.destination,
+                "channel": card.channel_id,
+                "ts": card.ts,
+                "pin": card.pin,
+                "look_first": card.attempts > 1,
+            }
+        try:
+            with self.database.transaction() as session:
+                card = session.get(Card, card_id)
+                assert card is not None
+                case = repositories.case_by_id(session, card.case_id)
+                assert case is not None
+                today = now.astimezone(self.partnership.timezone).date()
+                message = render_card(card.kind, case, self.partnership, self.calendar, today)
+                target = card.version
+            channel, ts = self._show_card(state, message)
+        except Exception as exc:
+            self._card_failed(card_id, target, _failure(exc), now)
+            return 0
+        with self.database.transaction() as session:
+            card = session.get(Card, card_id)
+            assert card is not None
+            card.channel_id, card.ts = channel, ts
+            card.synced_version = max(card.synced_version, target)
+            card.lease_until = None
+            card.attempts = 0
+            card.next_attempt_at = None
+            card.last_error = None
+        return 1
+
+    def _show_card(self, state: dict[str, Any], message: dict[str, Any]) -> tuple[str, str]:
+        channel = state["channel"] or self._conversation(state["destination"])
+        if state["ts"]:
+            try:
+                self.client.chat_update(channel=channel, ts=state["ts"], text=message["text"], blocks=message["blocks"])
+                return channel, state["ts"]
+            except SlackApiError as exc:
+                if exc.response.get("error") != "message_not_found":
+                    raise
+                # Someone deleted the card: post it again rather than lose it.
+        ts = self._find_posted(channel, state["key"]) if state["look_first"] else None
+        if ts is None:
+            ts = self._post(channel, message["text"], message["blocks"], state["key"])["ts"]
+        if state["pin"]:
+            try:
+                self.client.pins_add(channel=channel, timestamp=ts)
+            except SlackApiError as exc:
+                if exc.response.get("error") != "already_pinned":
+                    raise
+        return channel, ts
+
+    def _card_failed(self, card_id: int, target: int, failure: CallFailure, now: datetime) -> None:
+        log.warning("card %s not updated: %s", card_id, failure.error)
+        with self.database.transaction() as session:
+            card = session.get(Card, card_id)
+            assert card is not None
+            card.lease_until = None
+            card.last_error = failure.error[:200]
+            if failure.permanent and failure.error in _GIVE_UP:
+                card.synced_version = max(card.synced_version, target)
+            else:
+                card.next_attempt_at = now + backoff(card.attempts, failure.retry_after)
+
+    # -- Slack calls shared by both -----------------------------------------------------------
+
+    def _conversation(self, destination: str) -> str:
+        """A channel id as given; a user id becomes the bot's direct message with that user."""
+        if not destination:
+            raise _Failed(CallFailure("no destination", permanent=True, maybe_done=False))
+        if destination[0] in "UW":
+            return self.client.conversations_open(users=destination)["channel"]["id"]
+        return destination
+
+    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> Any:
+        return self.client.chat_postMessage(
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+
+    def _find_posted(self, channel: str, key: str) -> str | None:
+        """The ts of a message this bot already posted with `key`, from the channel's recent history."""
+        response = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
+        for posted in response["messages"]:
+            metadata = posted.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
+                return posted["ts"]
+        return None

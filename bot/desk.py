@@ -1,0 +1,76 @@
+"""The transaction boundary: runs a use case in one unit of work and wakes delivery after it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from bot.outcomes import Done, Outcome, Refused
+from bot.partnership import Partnership
+from bot.work import Work
+from bot.working_days import WorkingCalendar
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Arguments safe to copy into the audit of a refused attempt (never free text).
+_AUDITABLE = ("ref", "channel_id", "agency", "agency_key", "role", "outcome")
+
+
+class DatabaseUnavailable(Exception):
+    """The database did not answer; nothing was saved."""
+
+
+class Desk:
+    def __init__(
+        self,
+        database: Database,
+        partnership: Partnership,
+        calendar: WorkingCalendar,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.database = database
+        self.partnership = partnership
+        self.calendar = calendar
+        self._on_commit = on_commit
+
+    def run(self, now: datetime, usecase: Callable[..., Outcome], actor: str, **arguments: Any) -> Outcome:
+        """Commit what the use case did only if it is Done with changes; anything else rolls back,
+        except that an unauthorised attempt is itself audited."""
+        for attempt in range(3):
+            try:
+                outcome = self._attempt(now, usecase, actor, arguments)
+                break
+            except IntegrityError:
+                # A concurrent request claimed the same row first; running again sees its result.
+                if attempt == 2:
+                    raise
+            except OperationalError as exc:
+                if attempt == 2 or exc.connection_invalidated:
+                    raise DatabaseUnavailable() from exc
+            except DBAPIError as exc:
+                if exc.connection_invalidated:
+                    raise DatabaseUnavailable() from exc
+                raise
+        if isinstance(outcome, Done) and outcome.changed:
+            self._on_commit()
+        return outcome
+
+    def _attempt(self, now: datetime, usecase: Callable[..., Outcome], actor: str, arguments: dict[str, Any]) -> Outcome:
+        with self.database.session() as session:
+            work = Work(session, self.partnership, self.calendar, now)
+            outcome = usecase(work, actor, **arguments)
+            if isinstance(outcome, Done) and outcome.changed:
+                session.commit()
+                return outcome
+            session.rollback()
+            if isinstance(outcome, Refused) and outcome.unauthorised:
+                detail = {key: arguments[key] for key in _AUDITABLE if key in arguments}
+                work.audit(actor, "refused", None, attempted=usecase.__name__, reason=outcome.reason, **detail)
+                session.commit()
+                log.info("refused %s for %s", usecase.__name__, actor)
+            return outcome

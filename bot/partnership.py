@@ -1,0 +1,328 @@
+"""The partnership file: who is who, which agencies take part, local closure days.
+
+Validated in full before the bot starts: every problem is listed with its line and key, so an
+administrator fixes the file in one pass instead of one error per restart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+AGENCY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+# Slack channel names: lowercase letters, digits, hyphens; room left for "-2026-004-2".
+CHANNEL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,20}$")
+CLOCK_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+PARTNER_ROLES = ("local_authority", "icb", "police")
+PARTNER_NAMES = {"local_authority": "Local authority", "icb": "Integrated Care Board", "police": "Police"}
+
+
+class PartnershipFileError(Exception):
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+@dataclass(frozen=True)
+class Agency:
+    key: str
+    name: str
+    leads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reminders:
+    days_left: tuple[int, ...] = (10, 5, 3, 2, 1, 0)
+    at: time = time(9, 0)
+    dm_from_days_left: int = 3
+
+
+@dataclass(frozen=True)
+class Partnership:
+    name: str
+    timezone: ZoneInfo
+    pprg_channel: str
+    channel_prefix: str
+    chairs: tuple[str, ...]
+    business_managers: tuple[str, ...]
+    agencies: tuple[Agency, ...]
+    partners: dict[str, str] = field(default_factory=dict)  # role -> delegate user id
+    closure_days: frozenset[date] = frozenset()
+    reminders: Reminders = Reminders()
+    digest_at: time = time(8, 30)
+
+    def agency(self, key: str) -> Agency | None:
+        return next((a for a in self.agencies if a.key == key), None)
+
+    def agency_name(self, key: str) -> str:
+        agency = self.agency(key)
+        return agency.name if agency else key
+
+    def everyone(self) -> frozenset[str]:
+        people = set(self.chairs) | set(self.business_managers) | set(self.partners.values())
+        for agency in self.agencies:
+            people.update(agency.leads)
+        return frozenset(people)
+
+
+def load(path: Path) -> Partnership:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PartnershipFileError(source, [f"cannot read the file ({exc.strerror}); set CSPR_CONFIG to its path"]) from None
+    return parse(text, source)
+
+
+def parse(text: str, source: str = "partnership.yaml") -> Partnership:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        raise PartnershipFileError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    reader = _Reader(loader)
+    try:
+        partnership = reader.partnership(root)
+    finally:
+        loader.dispose()
+    if reader.problems:
+        raise PartnershipFileError(source, reader.problems)
+    assert partnership is not None
+    return partnership
+
+
+class _Reader:
+    """Walks the YAML node tree so that every problem can name its line."""
+
+    def __init__(self, loader: yaml.SafeLoader) -> None:
+        self._loader = loader
+        self.problems: list[str] = []
+
+    def problem(self, node: yaml.Node | None, key: str, message: str) -> None:
+        line = f"line {node.start_mark.line + 1}, " if node is not None else ""
+        self.problems.append(f"{line}{key}: {message}")
+
+    def mapping(self, node: yaml.Node, key: str, known: dict[str, bool]) -> dict[str, yaml.Node]:
+        """Children by key; `known` maps each allowed key to whether it is required."""
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, key, "should be a mapping of keys to values")
+            return {}
+        children: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            path = f"{key}.{name}" if key else name
+            if name in children:
+                self.problem(key_node, path, "appears twice")
+            elif name not in known:
+                self.problem(key_node, path, f"unknown key (expected one of: {', '.join(known)})")
+            else:
+                children[name] = value_node
+        for name, required in known.items():
+            if required and name not in children:
+                self.problem(node, f"{key}.{name}" if key else name, "is required")
+        return children
+
+    def value(self, node: yaml.Node) -> Any:
+        """The node's Python value, or None when YAML cannot build one (such as 2026-13-01)."""
+        try:
+            return self._loader.construct_object(node, deep=True)
+        except (ValueError, yaml.YAMLError):
+            return None
+
+    def text(self, node: yaml.Node | None, key: str, pattern: re.Pattern[str] | None = None, hint: str = "") -> str | None:
+        if node is None:
+            return None
+        value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(node, key, "should be a non-empty text value")
+            return None
+        if pattern and not pattern.match(value):
+            self.problem(node, key, f"{value!r} {hint}")
+            return None
+        return value.strip()
+
+    def user(self, node: yaml.Node, key: str) -> str | None:
+        return self.text(node, key, USER_ID, "is not a Slack user ID (like U0123ABCD)")
+
+    def users(self, node: yaml.Node | None, key: str, *, required: bool) -> tuple[str, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, key, "should be a list of Slack user IDs, like [U0123ABCD]")
+            return ()
+        users = []
+        for i, item in enumerate(node.value):
+            user = self.user(item, f"{key}[{i}]")
+            if user in users:
+                self.problem(item, f"{key}[{i}]", f"{user} is listed twice")
+            elif user:
+                users.append(user)
+        if required and not node.value:
+            self.problem(node, key, "needs at least one Slack user ID")
+        return tuple(users)
+
+    def clock_time(self, node: yaml.Node | None, key: str, default: time) -> time:
+        if node is None:
+            return default
+        # Read the raw scalar: YAML 1.1 turns an unquoted 09:00 into the number 540.
+        raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+        match = CLOCK_TIME.match(raw)
+        if not match:
+            self.problem(node, key, f"{raw!r} is not a 24-hour time like \"09:00\"")
+            return default
+        return time(int(match[1]), int(match[2]))
+
+    def partnership(self, root: yaml.Node | None) -> Partnership | None:
+        if root is None:
+            self.problem(None, "partnership", "the file is empty")
+            return None
+        top = self.mapping(
+            root,
+            "",
+            {
+                "partnership": True,
+                "timezone": False,
+                "pprg_channel": True,
+                "channel_prefix": False,
+                "chairs": True,
+                "business_managers": False,
+                "safeguarding_partners": False,
+                "extra_closure_days": False,
+                "agencies": True,
+                "reminders": False,
+                "digest": False,
+            },
+        )
+        name = self.text(top.get("partnership"), "partnership")
+        zone = self.timezone(top.get("timezone"))
+        pprg = self.text(top.get("pprg_channel"), "pprg_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)")
+        prefix = "rr"
+        if "channel_prefix" in top:
+            prefix = self.text(
+                top["channel_prefix"],
+                "channel_prefix",
+                CHANNEL_PREFIX,
+                "must be lowercase letters, digits and hyphens, at most 21 characters",
+            ) or prefix
+        chairs = self.users(top.get("chairs"), "chairs", required=True)
+        managers = self.users(top.get("business_managers"), "business_managers", required=False)
+        partners = self.partners(top.get("safeguarding_partners"))
+        closures = self.closure_days(top.get("extra_closure_days"))
+        agencies = self.agencies(top.get("agencies"))
+        reminders = self.reminders(top.get("reminders"))
+        digest_at = time(8, 30)
+        if "digest" in top:
+            digest = self.mapping(top["digest"], "digest", {"time": False})
+            digest_at = self.clock_time(digest.get("time"), "digest.time", digest_at)
+        if self.problems or name is None or pprg is None:
+            return None
+        return Partnership(
+            name=name,
+            timezone=zone,
+            pprg_channel=pprg,
+            channel_prefix=prefix,
+            chairs=chairs,
+            business_managers=managers,
+            agencies=agencies,
+            partners=partners,
+            closure_days=closures,
+            reminders=reminders,
+            digest_at=digest_at,
+        )
+
+    def timezone(self, node: yaml.Node | None) -> ZoneInfo:
+        zone_name = self.text(node, "timezone") if node is not None else "Europe/London"
+        try:
+            return ZoneInfo(zone_name or "Europe/London")
+        except (ZoneInfoNotFoundError, ValueError):
+            self.problem(node, "timezone", f"{zone_name!r} is not a time zone name like Europe/London")
+            return ZoneInfo("Europe/London")
+
+    def partners(self, node: yaml.Node | None) -> dict[str, str]:
+        if node is None:
+            return {}
+        children = self.mapping(node, "safeguarding_partners", {role: True for role in PARTNER_ROLES})
+        partners = {}
+        for role, child in children.items():
+            user = self.user(child, f"safeguarding_partners.{role}")
+            if user:
+                partners[role] = user
+        return partners
+
+    def closure_days(self, node: yaml.Node | None) -> frozenset[date]:
+        if node is None:
+            return frozenset()
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, "extra_closure_days", "should be a list of dates like [2026-12-24]")
+            return frozenset()
+        days = set()
+        for i, item in enumerate(node.value):
+            value = self.value(item) if isinstance(item, yaml.ScalarNode) else None
+            if type(value) is date:
+                days.add(value)
+            else:
+                self.problem(item, f"extra_closure_days[{i}]", f"{getattr(item, 'value', '')!r} is not a date like 2026-12-24")
+        return frozenset(days)
+
+    def agencies(self, node: yaml.Node | None) -> tuple[Agency, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.problem(node, "agencies", "should be a non-empty list of {key, name, leads}")
+            return ()
+        agencies: list[Agency] = []
+        for i, item in enumerate(node.value):
+            path = f"agencies[{i}]"
+            fields = self.mapping(item, path, {"key": True, "name": True, "leads": True})
+            key = self.text(
+                fields.get("key"), f"{path}.key", AGENCY_KEY, "must be lowercase letters, digits and underscores, like csc"
+            )
+            name = self.text(fields.get("name"), f"{path}.name")
+            leads = self.users(fields.get("leads"), f"{path}.leads", required=True)
+            if key and any(a.key == key for a in agencies):
+                self.problem(fields["key"], f"{path}.key", f"agency key {key!r} is used twice")
+            elif key and name and leads:
+                agencies.append(Agency(key=key, name=name, leads=leads))
+        return tuple(agencies)
+
+    def reminders(self, node: yaml.Node | None) -> Reminders:
+        if node is None:
+            return Reminders()
+        fields = self.mapping(node, "reminders", {"days_left": False, "time": False, "dm_from_days_left": False})
+        defaults = Reminders()
+        days_left = defaults.days_left
+        days_node = fields.get("days_left")
+        if days_node is not None:
+            value = self.value(days_node)
+            if (
+                not isinstance(value, list)
+                or not value
+                or not all(type(v) is int and 0 <= v <= 15 for v in value)
+                or len(set(value)) != len(value)
+            ):
+                self.problem(days_node, "reminders.days_left", "should be a list of distinct whole numbers from 0 to 15, like [10, 5, 3, 2, 1, 0]")
+            else:
+                days_left = tuple(sorted(value, reverse=True))
+        dm_from = defaults.dm_from_days_left
+        if "dm_from_days_left" in fields:
+            value = self.value(fields["dm_from_days_left"])
+            if type(value) is not int or not 0 <= value <= 15:
+                self.problem(fields["dm_from_days_left"], "reminders.dm_from_days_left", "should be a whole number from 0 to 15")
+            else:
+                dm_from = value
+        return Reminders(
+            days_left=days_left,
+            at=self.clock_time(fields.get("time"), "reminders.time", defaults.at),
+            dm_from_days_left=dm_from,
+        )

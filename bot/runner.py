@@ -1,0 +1,98 @@
+"""A running bot: database, Slack client, delivery worker and the HTTP server, started and
+stopped as one. `cspr-bot serve` runs it in the foreground; tests run the very same thing."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.app import build_app
+from bot.clock import Clock, SystemClock
+from bot.partnership import Partnership
+from bot.server import http_server, wsgi_application
+from bot.services import Services
+from bot.settings import Settings
+from bot.slack_api import make_client
+from storage import migrate
+from storage.db import Database
+
+log = logging.getLogger("cspr-bot")
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; each line of the message says what is wrong and how to fix it."""
+
+
+def open_database(settings: Settings) -> Database:
+    """Connect and bring the schema up to date (once, however many instances start together)."""
+    database = Database(settings.database_url)
+    try:
+        migrate.upgrade(database)
+    except OperationalError as exc:
+        database.dispose()
+        shown = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+        raise StartupError(f"cannot use the database DATABASE_URL={shown}: {reason}") from None
+    return database
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Settings,
+        partnership: Partnership,
+        *,
+        clock: Clock | None = None,
+        host: str = "0.0.0.0",
+        port: int = 3000,
+    ) -> None:
+        self.settings = settings
+        self.partnership = partnership
+        self.clock = clock or SystemClock()
+        self.host = host
+        self.port = port
+        self.services: Services | None = None
+        self.app: App | None = None
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    def prepare(self) -> Runner:
+        database = open_database(self.settings)
+        services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings))
+        try:
+            self.app = build_app(self.settings, services)
+        except BoltError as exc:
+            database.dispose()
+            raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the token and SLACK_API_URL") from None
+        self.services = services
+        services.worker.start()
+        services.worker.wake()  # anything an earlier run left unsent
+        return self
+
+    def start_http(self) -> int:
+        """Serve HTTP in a background thread; returns the port (useful when asked for port 0)."""
+        assert self.app is not None and self.services is not None, "prepare() first"
+        self._server = http_server(wsgi_application(self.app, self.services.database), self.host, self.port)
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self._thread.start()
+        log.info("serving %s on http://%s:%s/slack/events", self.partnership.name, self.host, self._server.effective_port)
+        return int(self._server.effective_port)
+
+    def wait(self) -> None:
+        assert self._thread is not None
+        while self._thread.is_alive():
+            self._thread.join(1.0)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        if self._thread is not None:
+            self._thread.join(10)
+        if self.services is not None:
+            self.services.worker.stop()
+            self.services.database.dispose()

@@ -1,0 +1,78 @@
+"""Settings from the environment, checked once at start-up with a one-line answer for each mistake."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///cspr-bot.db"
+DEFAULT_CONFIG = "partnership.yaml"
+
+_HOW_TO_FIX = {
+    "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
+    "SLACK_APP_TOKEN": "create an app-level token (xapp-...) with connections:write on the Basic Information page",
+}
+_PREFIXES = {"SLACK_BOT_TOKEN": "xoxb-", "SLACK_APP_TOKEN": "xapp-"}
+
+
+class SettingError(Exception):
+    """A setting is missing or invalid; the message is one line that says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    database_url: str
+    config_path: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
+        parsed = urlparse(api_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise SettingError(f"SLACK_API_URL {api_url!r} is not an http(s) URL; leave it unset to use {DEFAULT_API_URL}")
+        database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+        try:
+            backend = make_url(database_url).get_backend_name()
+        except ArgumentError:
+            raise SettingError(
+                "DATABASE_URL is not a database URL; use sqlite:///path/to/file.db or postgresql+psycopg://user:pass@host/db"
+            ) from None
+        if backend not in ("sqlite", "postgresql"):
+            raise SettingError(f"DATABASE_URL uses {backend!r}; cspr-bot supports sqlite and postgresql+psycopg")
+        settings = cls(
+            bot_token=env.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=env.get("SLACK_SIGNING_SECRET") or None,
+            app_token=env.get("SLACK_APP_TOKEN") or None,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+            database_url=database_url,
+            config_path=Path(env.get("CSPR_CONFIG") or DEFAULT_CONFIG),
+        )
+        for name, prefix in _PREFIXES.items():
+            value = settings.value_of(name)
+            if value is not None and not value.startswith(prefix):
+                raise SettingError(f"{name} should start with {prefix!r}: {_HOW_TO_FIX[name]}")
+        return settings
+
+    def value_of(self, name: str) -> str | None:
+        return {
+            "SLACK_BOT_TOKEN": self.bot_token,
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_APP_TOKEN": self.app_token,
+        }[name]
+
+    def require(self, *names: str) -> None:
+        for name in names:
+            if not self.value_of(name):
+                raise SettingError(f"{name} is not set: {_HOW_TO_FIX[name]}")

@@ -1,0 +1,67 @@
+"""The Slack Web API client, and what a failed call means for trying again."""
+
+from __future__ import annotations
+
+import http.client
+from dataclasses import dataclass
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.settings import Settings
+
+# Errors after which Slack may or may not have acted: check before sending again.
+_UNCERTAIN_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def make_client(settings: Settings) -> WebClient:
+    # Only 429s are retried inside the call: Slack did nothing, and Retry-After says when to come
+    # back. A dropped connection or a 5xx may hide a message that was posted, so those go back to
+    # the outbox, which looks before it posts again (slack_sdk's default connection-error retry
+    # would post twice).
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=10,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+@dataclass(frozen=True)
+class CallFailure:
+    error: str
+    permanent: bool  # trying again will not help
+    maybe_done: bool  # Slack may have acted although we got no success answer
+    retry_after: int | None = None
+
+
+def slack_error(exc: SlackApiError) -> str:
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    return str(data.get("error") or f"http_{exc.response.status_code}")
+
+
+def classify(exc: Exception) -> CallFailure | None:
+    """What a failed Web API call means, or None for an exception that is not about Slack."""
+    if isinstance(exc, SlackApiError):
+        status = exc.response.status_code
+        error = slack_error(exc)
+        if status == 429:
+            retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            return CallFailure(error="ratelimited", permanent=False, maybe_done=False, retry_after=_seconds(retry_after))
+        if status >= 500 or error in _UNCERTAIN_ERRORS:
+            return CallFailure(error=error, permanent=False, maybe_done=True)
+        return CallFailure(error=error, permanent=True, maybe_done=False)
+    if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError, TimeoutError)):
+        return CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)
+    return None
+
+
+def _seconds(value: object) -> int | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    try:
+        return max(0, int(str(value)))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,167 @@
+"""The HTTP face of the stand-in: `/api/<method>` and `/response/<id>`, with injected faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from . import response_urls
+from .faults import Fault, Faults
+from .state import Call, Workspace
+from .webapi import WebAPI
+from .webapi.params import parse_json_arguments
+
+_log = logging.getLogger(__name__)
+
+
+class StandInServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.ws = ws
+        self.api = api
+        self.faults = faults
+
+
+class BadBody(ValueError):
+    """A body Slack could not read; the argument is Slack's error name."""
+
+
+def parse_params(query: str, body: bytes, content_type: str) -> dict:
+    """Query string plus a form or JSON body, whichever slack_sdk sent."""
+    params: dict = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if body:
+        try:
+            if media_type == "application/json":
+                data = json.loads(body)
+                if not isinstance(data, dict):
+                    raise BadBody("invalid_json")
+                params.update(data)
+            elif media_type in ("application/x-www-form-urlencoded", ""):
+                params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+            else:
+                raise BadBody("invalid_post_type")
+        except BadBody:
+            raise
+        except ValueError as error:
+            raise BadBody("invalid_json" if media_type == "application/json"
+                          else "invalid_form_data") from error
+    return parse_json_arguments(params)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: StandInServer
+    # HTTP/1.0: one request per connection, so a dropped answer never poisons a kept-alive socket
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: every request is already in `calls`."""
+
+    def _route(self) -> None:
+        url = urlsplit(self.path)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            self._send(400, b"bad Content-Length", "text/plain")
+            return
+        body = self.rfile.read(length)
+        if url.path.startswith("/api/"):
+            self._web_api(url.path.removeprefix("/api/"), url.query, body)
+        elif url.path.startswith("/response/"):
+            self._response_url(url.path.removeprefix("/response/"), body)
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    def _web_api(self, method: str, query: str, body: bytes) -> None:
+        ws = self.server.ws
+        try:
+            params = parse_params(query, body, self.headers.get("Content-Type", ""))
+        except BadBody as error:
+            ws.record_call(Call(method, {}, 200, False, str(error)))
+            self._send_json({"ok": False, "error": str(error)})
+            return
+        recorded = {k: v for k, v in params.items() if k != "token"}
+        fault = self.server.faults.take(method)
+        if fault is not None and fault.kind != "drop":
+            self._answer_fault(method, recorded, fault)
+            return
+        if fault is not None and not fault.after_processing:
+            ws.record_call(Call(method, recorded, None, False, None))
+            self._drop()
+            return
+        # run and record under one lock, so `calls` is in the order the methods took effect
+        with ws.cond:
+            try:
+                answer = self.server.api.call(method, params, _bearer(self.headers.get("Authorization")))
+                status = 200
+            except Exception as error:  # a stand-in bug: answer loudly rather than hang up
+                _log.exception("the stand-in failed on %s", method)
+                answer, status = {"ok": False, "error": f"stand-in failure: {error!r}"}, 500
+            ws.record_call(Call(method, recorded, None if fault else status, answer["ok"],
+                                answer.get("error")))
+        if fault is not None:
+            self._drop()
+        elif status == 500:
+            self._send(500, answer["error"].encode(), "text/plain")
+        else:
+            self._send_json(answer)
+
+    def _answer_fault(self, method: str, params: dict, fault: Fault) -> None:
+        if fault.kind == "error":
+            self.server.ws.record_call(Call(method, params, 200, False, fault.error))
+            self._send_json({"ok": False, "error": fault.error})
+            return
+        if fault.status == 429:
+            self.server.ws.record_call(Call(method, params, 429, False, "ratelimited"))
+            headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+            self._send(429, b'{"ok":false,"error":"ratelimited"}', "application/json", headers)
+            return
+        phrase = HTTPStatus(fault.status).phrase
+        self.server.ws.record_call(Call(method, params, fault.status, False, phrase))
+        self._send(fault.status, phrase.encode(), "text/plain")
+
+    def _response_url(self, url_id: str, body: bytes) -> None:
+        try:
+            payload = json.loads(body or b"null")
+        except ValueError:
+            payload = None
+        status, text = response_urls.deliver(self.server.ws, url_id, payload)
+        self._send(status, text.encode(), "text/plain")
+
+    def _drop(self) -> None:
+        """Close the socket without a byte of answer, as a lost connection looks to a client."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _send_json(self, payload: dict) -> None:
+        self._send(200, json.dumps(payload).encode(), "application/json; charset=utf-8")
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _bearer(authorization: str | None) -> str | None:
+    scheme, _, token = (authorization or "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None

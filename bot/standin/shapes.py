@@ -1,0 +1,62 @@
+"""The JSON shapes Slack uses for users, conversations and messages."""
+
+from __future__ import annotations
+
+import copy
+
+from .state import Channel, Message, User, Workspace
+
+
+def user_json(ws: Workspace, user: User) -> dict:
+    return {
+        "id": user.id,
+        "team_id": ws.team_id,
+        "name": user.name,
+        "real_name": user.name,
+        "profile": {"real_name": user.name, "display_name": user.name},
+        "is_bot": user.is_bot,
+        "deleted": False,
+        "tz": "Europe/London",
+    }
+
+
+def conversation_json(ws: Workspace, channel: Channel, *, num_members: bool = False) -> dict:
+    if channel.is_im:
+        return {"id": channel.id, "created": channel.created, "is_im": True, "is_org_shared": False,
+                "user": channel.im_user, "is_user_deleted": False, "priority": 0}
+    shaped = {
+        "id": channel.id,
+        "name": channel.name,
+        "name_normalized": channel.name,
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": channel.is_private,
+        "is_archived": channel.is_archived,
+        "is_general": False,
+        "created": channel.created,
+        "creator": channel.creator,
+        "is_member": ws.bot_user_id in channel.members,
+        "topic": {"value": channel.topic, "creator": "", "last_set": 0},
+        "purpose": {"value": "", "creator": "", "last_set": 0},
+    }
+    if num_members:
+        shaped["num_members"] = len(channel.members)
+    return shaped
+
+
+def message_json(ws: Workspace, message: Message, *, with_metadata: bool = False) -> dict:
+    shaped: dict = {"type": "message", "user": message.user, "text": message.text,
+                    "ts": message.ts, "team": ws.team_id}
+    if message.user == ws.bot_user_id:
+        shaped.update(bot_id=ws.bot_id, app_id=ws.app_id)
+    if message.blocks is not None:
+        shaped["blocks"] = copy.deepcopy(message.blocks)
+    if message.thread_ts:
+        shaped["thread_ts"] = message.thread_ts
+    if message.edited_ts:
+        shaped["edited"] = {"user": message.user, "ts": message.edited_ts}
+    if with_metadata and message.metadata is not None:
+        shaped["metadata"] = copy.deepcopy(message.metadata)
+    return shaped

@@ -1,0 +1,221 @@
+"""`SlackStandIn`: a whole Slack workspace in-process, for tests and for the offline demo."""
+
+from __future__ import annotations
+
+import copy
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .faults import Fault, Faults
+from .people import Response, SlackUser, send_signed
+from .server import StandInServer
+from .state import Call, Channel, Ephemeral, Message, ResponsePost, View, Workspace
+from .webapi import WebAPI
+
+
+class SlackStandIn:
+    """Serves Slack's Web API on 127.0.0.1 and plays the people who use the app.
+
+    The bot talks to `api_url` with a real `slack_sdk.WebClient`; people's commands, clicks and
+    submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack.
+    """
+
+    def __init__(self, bot_token: str = "xoxb-test", signing_secret: str = "s3cret",
+                 team_id: str = "T0CSPR", bot_user_id: str = "U0BOT", bot_name: str = "cspr-bot",
+                 methods_file: str | Path | None = None, trigger_ttl: float = 3.0, *,
+                 team_domain: str = "cspr", app_id: str = "A0CSPR", bot_id: str = "B0CSPR",
+                 verification_token: str = "standin-verification-token"):
+        self.bot_token = bot_token
+        self.signing_secret = signing_secret
+        self.verification_token = verification_token
+        self.app_url: str | None = None
+        self.workspace = Workspace(team_id=team_id, team_domain=team_domain, bot_user_id=bot_user_id,
+                                   bot_name=bot_name, bot_id=bot_id, app_id=app_id,
+                                   trigger_ttl=trigger_ttl)
+        self._faults = Faults(self.workspace.cond)
+        self._api = WebAPI(self.workspace, bot_token, methods_file)
+        self._server: StandInServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+
+    def start(self) -> SlackStandIn:
+        if self._server is not None:
+            raise RuntimeError("the stand-in is already running")
+        self._server = StandInServer(self.workspace, self._api, self._faults)
+        # a short poll keeps stop() quick: shutdown waits for the serving loop to look up
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        name="slack-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("start() the stand-in first")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.base_url + "api/"
+
+    def response_url(self, url_id: str) -> str:
+        return f"{self.base_url}response/{url_id}"
+
+    # the workspace
+
+    def add_user(self, user_id: str, name: str, *, is_bot: bool = False) -> None:
+        self.workspace.add_user(user_id, name, is_bot=is_bot)
+
+    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
+                    members: tuple[str, ...] | list[str] | set[str] = ()) -> Channel:
+        return self.workspace.add_channel(channel_id, name, is_private=is_private, members=members)
+
+    def archive(self, channel_id: str) -> None:
+        self.workspace.archive(channel_id)
+
+    @property
+    def channels(self) -> dict[str, Channel]:
+        with self.workspace.cond:
+            return dict(self.workspace.channels)
+
+    def channel_by_name(self, name: str) -> Channel | None:
+        with self.workspace.cond:
+            return next((c for c in self.workspace.channels.values()
+                         if c.name == name and not c.is_im), None)
+
+    def messages(self, channel_id: str) -> list[Message]:
+        with self.workspace.cond:
+            channel = self.workspace.channels.get(channel_id)
+            return list(channel.messages) if channel else []
+
+    def dm_channel(self, user_id: str) -> str | None:
+        with self.workspace.cond:
+            channel = self.workspace.im_with(user_id)
+            return channel.id if channel else None
+
+    def dms(self, user_id: str) -> list[Message]:
+        channel_id = self.dm_channel(user_id)
+        return self.messages(channel_id) if channel_id else []
+
+    @property
+    def views(self) -> dict[str, View]:
+        with self.workspace.cond:
+            return dict(self.workspace.views)
+
+    @property
+    def home_views(self) -> dict[str, View]:
+        with self.workspace.cond:
+            return dict(self.workspace.home_views)
+
+    @property
+    def responses(self) -> list[ResponsePost]:
+        with self.workspace.cond:
+            return list(self.workspace.responses)
+
+    @property
+    def ephemerals(self) -> list[Ephemeral]:
+        with self.workspace.cond:
+            return list(self.workspace.ephemerals)
+
+    @property
+    def calls(self) -> list[Call]:
+        with self.workspace.cond:
+            return list(self.workspace.calls)
+
+    @property
+    def log(self) -> list[dict]:
+        with self.workspace.cond:
+            return list(self.workspace.log)
+
+    def transcript(self) -> list[dict]:
+        with self.workspace.cond:
+            return copy.deepcopy(self.workspace.log)
+
+    def wait_for(self, predicate: Callable[[SlackStandIn], Any], timeout: float = 5.0,
+                 message: str = "") -> Any:
+        """Re-check `predicate(self)` after every change until it is truthy; return its value."""
+        deadline = time.monotonic() + timeout
+        with self.workspace.cond:
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    recent = "\n".join(f"  {c.method} -> http {c.http_status}, ok={c.ok}, error={c.error}"
+                                       for c in self.workspace.calls[-10:]) or "  (none)"
+                    raise TimeoutError(f"timed out after {timeout}s waiting for "
+                                       f"{message or 'a condition'}; last Web API calls:\n{recent}")
+                self.workspace.cond.wait(remaining)
+
+    # fault injection
+
+    def fail(self, method: str, *, status: int, retry_after: int | None = None, times: int = 1) -> None:
+        """Answer the next `times` calls with HTTP `status` without running the method."""
+        self._faults.add(method, Fault("status", status=status, retry_after=retry_after), times)
+
+    def error(self, method: str, error: str, *, times: int = 1) -> None:
+        """Answer the next `times` calls with `{"ok": false, "error": error}` without running it."""
+        self._faults.add(method, Fault("error", error=error), times)
+
+    def drop(self, method: str, *, after_processing: bool, times: int = 1) -> None:
+        """Close the connection without an answer; with `after_processing` the method ran first."""
+        self._faults.add(method, Fault("drop", after_processing=after_processing), times)
+
+    # people and events
+
+    def user(self, user_id: str) -> SlackUser:
+        return SlackUser(self, user_id)
+
+    def send_event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None,
+                   retry_reason: str = "http_timeout") -> Response:
+        """Deliver an Events API `event_callback`; `retry_num` makes it one of Slack's retries."""
+        ws = self.workspace
+        envelope = {
+            "token": self.verification_token,
+            "team_id": ws.team_id,
+            "api_app_id": ws.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": ws.team_id,
+                                "user_id": ws.bot_user_id, "is_bot": True,
+                                "is_enterprise_install": False}],
+            "is_ext_shared_channel": False,
+        }
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
+        return self.post_signed(json.dumps(envelope).encode(), "application/json", headers=headers)
+
+    def post_signed(self, body: bytes, content_type: str, *, timestamp: int | str | None = None,
+                    signature: str | None = None, omit_headers: bool = False,
+                    headers: dict[str, str] | None = None) -> Response:
+        """POST to `app_url` as Slack would; override the timestamp or signature to forge one."""
+        if not self.app_url:
+            raise RuntimeError("set standin.app_url to where the app receives Slack's requests")
+        return send_signed(self.app_url, self.signing_secret, body, content_type,
+                           timestamp=timestamp, signature=signature, omit_headers=omit_headers,
+                           headers=headers)

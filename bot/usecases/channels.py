@@ -1,0 +1,41 @@
+"""What follows Slack's answer to making a case's private channel."""
+
+from __future__ import annotations
+
+from bot import cards, permissions
+from bot.review import Stage
+from bot.work import Work
+from messages import render
+from storage.models import Case
+
+
+def channel_name(prefix: str, ref: str, attempt: int) -> str:
+    """`rr-2026-004`, then `rr-2026-004-2`, ... when a name is taken. Only the case reference
+    ever goes into the name: never initials, dates of birth or anything from the summary."""
+    base = f"{prefix}-{ref}"
+    return base if attempt == 1 else f"{base}-{attempt}"
+
+
+def channel_opened(work: Work, case: Case, channel_id: str, name: str, started_by: str) -> None:
+    case.channel_id = channel_id
+    case.channel_name = name
+    case.stage = Stage.RAPID_REVIEW
+    work.audit(started_by, "channel_created", case, channel=channel_id, name=name)
+    members = permissions.case_channel_members(work.partnership, [link.agency_key for link in case.agencies])
+    work.invite(f"{case.ref}:invite:opening", case, members)
+    work.refresh(case, cards.CASE, destination=channel_id, pin=True)
+    work.refresh(case, cards.TRIAGE)
+
+
+def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_key: str) -> None:
+    """Slack refused a private channel. Make none (never a public one), put the case back to
+    triage so *Start rapid review* can be pressed again, and tell the person who pressed it."""
+    case.stage = Stage.REFERRED
+    work.audit(started_by, "channel_failed", case, error=error)
+    work.refresh(case, cards.TRIAGE)
+    work.notify(
+        f"{attempt_key}:failed",
+        started_by,
+        render("channel_failed", case=case, error=error),
+        case,
+    )

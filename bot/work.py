@@ -1,0 +1,71 @@
+"""A unit of work: one transaction in which a state change, its audit events and the notices it
+causes are written together, so none of them can exist without the others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.partnership import Partnership
+from bot.working_days import WorkingCalendar
+from storage import repositories
+from storage.models import AuditEvent, Card, Case, OutboxMessage
+
+
+@dataclass
+class Work:
+    session: Session
+    partnership: Partnership
+    calendar: WorkingCalendar
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.partnership.timezone).date()
+
+    def audit(self, actor: str, action: str, case: Case | None = None, **detail: Any) -> None:
+        """Record who did what. `detail` holds ids and choices, never child identifiers."""
+        self.session.add(
+            AuditEvent(at=self.now, actor=actor, action=action, case_id=case.id if case else None, detail=detail)
+        )
+
+    def notify(self, key: str, to: str, message: dict[str, Any], case: Case | None = None) -> bool:
+        """Queue a message to a channel or (by user id) a direct message, once per `key`."""
+        return self._claim(key, "notice", case, {"to": to, "text": message["text"], "blocks": message["blocks"]})
+
+    def invite(self, key: str, case: Case, users: list[str]) -> bool:
+        return self._claim(key, "invite", case, {"users": users})
+
+    def open_channel(self, key: str, case: Case, started_by: str) -> bool:
+        return self._claim(key, "open_channel", case, {"started_by": started_by})
+
+    def _claim(self, key: str, kind: str, case: Case | None, payload: dict[str, Any]) -> bool:
+        return repositories.claim(
+            self.session,
+            OutboxMessage(
+                key=key,
+                kind=kind,
+                case_id=case.id if case else None,
+                payload=payload,
+                created_at=self.now,
+                next_attempt_at=self.now,
+                status="pending",
+                attempts=0,
+                outcome_unknown=False,
+            ),
+        )
+
+    def refresh(self, case: Case, kind: str, *, destination: str | None = None, pin: bool = False) -> None:
+        """Mark a card as changed, creating it if it is new; delivery brings Slack in step."""
+        card = repositories.card(self.session, case.id, kind)
+        if card is None:
+            if destination is None:
+                return
+            self.session.add(
+                Card(case_id=case.id, kind=kind, destination=destination, pin=pin, version=1, synced_version=0, attempts=0)
+            )
+            return
+        card.version += 1

@@ -1,0 +1,135 @@
+"""Buttons. Each answers within Slack's 3 seconds, checks who is pressing, then opens a form or acts."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import App
+
+from bot.free_text import clean
+from bot.outcomes import Done
+from bot.partnership import PARTNER_ROLES
+from bot.review import OUTCOMES
+from bot.usecases import decisions, referrals, signoffs
+from bot.usecases.decisions import RATIONALE_MAX
+from bot.usecases.referrals import REASON_MAX
+from bot.usecases.signoffs import COMMENT_MAX
+from handlers.guard import Incoming, guarded
+from messages import render
+
+TRIAGE_FORMS = {"triage_start": "start_modal", "triage_not_met": "not_met_modal", "triage_more_info": "more_info_modal"}
+
+
+def register(app: App) -> None:
+    for action_id in TRIAGE_FORMS:
+        app.action(action_id)(guarded(triage))
+    app.action("signoff")(guarded(sign_off))
+    app.action(re.compile(r"^decide_[a-z_]+$"))(guarded(decide))
+    app.action("endorse")(guarded(endorse))
+    app.action("mark_sent")(guarded(mark_sent))
+
+
+def _pressed(incoming: Incoming) -> tuple[str, str]:
+    action = incoming.body["actions"][0]
+    return str(action.get("action_id", "")), clean(str(action.get("value", "")))[:80]
+
+
+def _where(incoming: Incoming) -> dict[str, Any]:
+    """Remember where the button was, so the form's answer can go back there."""
+    channel = (incoming.body.get("channel") or {}).get("id") or (incoming.body.get("container") or {}).get("channel_id")
+    return {"channel": channel}
+
+
+def _open(incoming: Incoming, template: str, **values: Any) -> None:
+    incoming.client.views_open(trigger_id=incoming.body["trigger_id"], view=render(template, **values))
+
+
+def _metadata(incoming: Incoming, **values: Any) -> str:
+    return json.dumps({**_where(incoming), **values})
+
+
+def _allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
+    """Run a use case's check before its form opens; answer the user if the form may not open."""
+    outcome = incoming.run(check, **arguments)
+    if isinstance(outcome, Done):
+        return outcome
+    incoming.show(outcome)
+    return None
+
+
+def triage(incoming: Incoming) -> None:
+    incoming.ack()
+    action_id, ref = _pressed(incoming)
+    if (allowed := _allowed(incoming, referrals.check_triage, ref=ref)) is None:
+        return
+    _open(
+        incoming,
+        TRIAGE_FORMS[action_id],
+        ref=ref,
+        notified_on=allowed.data["notified_on"],
+        reason_max=REASON_MAX,
+        metadata=_metadata(incoming, ref=ref),
+    )
+
+
+def sign_off(incoming: Incoming) -> None:
+    incoming.ack()
+    _, value = _pressed(incoming)
+    ref, _, pressed_agency = value.partition("|")
+    if (allowed := _allowed(incoming, signoffs.check_sign_off, ref=ref)) is None:
+        return
+    keys: list[str] = allowed.data["agencies"]
+    # The line pressed decides when this person leads it; otherwise ask which agency they mean.
+    if pressed_agency in keys:
+        keys = [pressed_agency]
+    partnership = incoming.services.partnership
+    agencies = [{"key": key, "name": partnership.agency_name(key)} for key in keys]
+    _open(
+        incoming,
+        "signoff_modal",
+        ref=ref,
+        agencies=agencies,
+        comment_max=COMMENT_MAX,
+        metadata=_metadata(incoming, ref=ref, agency=keys[0] if len(keys) == 1 else None),
+    )
+
+
+def decide(incoming: Incoming) -> None:
+    incoming.ack()
+    action_id, ref = _pressed(incoming)
+    outcome_key = action_id.removeprefix("decide_")
+    if outcome_key not in OUTCOMES:
+        incoming.tell("That button is not one of the PPRG's decisions.")
+        return
+    if _allowed(incoming, decisions.check_decide, ref=ref) is None:
+        return
+    _open(
+        incoming,
+        "decide_modal",
+        ref=ref,
+        outcome_label=OUTCOMES[outcome_key],
+        partners=bool(incoming.services.partnership.partners),
+        rationale_max=RATIONALE_MAX,
+        metadata=_metadata(incoming, ref=ref, outcome=outcome_key),
+    )
+
+
+def endorse(incoming: Incoming) -> None:
+    incoming.ack()
+    _, value = _pressed(incoming)
+    ref, _, role = value.partition("|")
+    if role not in PARTNER_ROLES:
+        incoming.tell("That endorsement button is not valid.")
+        return
+    incoming.show(incoming.run(decisions.endorse, ref=ref, role=role))
+
+
+def mark_sent(incoming: Incoming) -> None:
+    incoming.ack()
+    _, ref = _pressed(incoming)
+    if _allowed(incoming, decisions.check_mark_sent, ref=ref) is None:
+        return
+    today = incoming.now.astimezone(incoming.services.partnership.timezone).date()
+    _open(incoming, "mark_sent_modal", ref=ref, today=today, metadata=_metadata(incoming, ref=ref))

@@ -1,0 +1,219 @@
+"""Tables. Uniqueness that the process depends on lives here, in the database, not only in Python."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (no zones) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class CaseSequence(Base):
+    """Last case number issued per year, so references run 2026-001, 2026-002, ... without gaps."""
+
+    __tablename__ = "case_sequences"
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int]
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("ref_year", "ref_seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(16), unique=True)
+    ref_year: Mapped[int]
+    ref_seq: Mapped[int]
+    # The referral form's Slack view id: a form submitted twice still makes one case.
+    referral_key: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[str] = mapped_column(String(32), index=True)
+
+    referring_agency: Mapped[str] = mapped_column(String(32))
+    referred_by: Mapped[str] = mapped_column(String(32))
+    referred_at: Mapped[datetime]
+    # Identifiable free text: never sent to Slack, cleared by retention.
+    child_identifier: Mapped[str | None] = mapped_column(String(20))
+    summary: Mapped[str | None] = mapped_column(Text)
+    age_band: Mapped[str] = mapped_column(String(16))
+    harm: Mapped[str] = mapped_column(String(16))
+    abuse_types: Mapped[list[str]]
+    incident_on: Mapped[date]
+    aware_on: Mapped[date]
+    criteria_view: Mapped[str] = mapped_column(String(8))
+    notification_due: Mapped[date]
+
+    notified_on: Mapped[date | None]
+    review_due: Mapped[date | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_name: Mapped[str | None] = mapped_column(String(80))
+    sent_to_panel_on: Mapped[date | None]
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    closure_note: Mapped[str | None] = mapped_column(Text)
+
+    agencies: Mapped[list[CaseAgency]] = relationship(
+        back_populates="case", order_by="CaseAgency.id", cascade="all, delete-orphan"
+    )
+    signoffs: Mapped[list[SignOff]] = relationship(back_populates="case", order_by="SignOff.id")
+    decision: Mapped[Decision | None] = relationship(back_populates="case")
+    info_requests: Mapped[list[InfoRequest]] = relationship(back_populates="case", order_by="InfoRequest.id")
+
+
+class CaseAgency(Base):
+    __tablename__ = "case_agencies"
+    __table_args__ = (UniqueConstraint("case_id", "agency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    agency_key: Mapped[str] = mapped_column(String(32))
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="agencies")
+
+
+class SignOff(Base):
+    __tablename__ = "signoffs"
+    __table_args__ = (UniqueConstraint("case_id", "agency_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    agency_key: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="signoffs")
+
+
+class Decision(Base):
+    """The PPRG recommendation; final once every safeguarding partner has endorsed it."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_at: Mapped[datetime]
+    final_at: Mapped[datetime | None]
+    case: Mapped[Case] = relationship(back_populates="decision")
+    endorsements: Mapped[list[Endorsement]] = relationship(back_populates="decision", order_by="Endorsement.id")
+
+
+class Endorsement(Base):
+    __tablename__ = "endorsements"
+    __table_args__ = (UniqueConstraint("decision_id", "partner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
+    partner: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32))
+    endorsed_at: Mapped[datetime]
+    decision: Mapped[Decision] = relationship(back_populates="endorsements")
+
+
+class InfoRequest(Base):
+    __tablename__ = "info_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    asked_by: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str | None] = mapped_column(Text)
+    asked_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="info_requests")
+
+
+class Card(Base):
+    """A message the bot keeps in step with a case (triage card, pinned case card, decision card,
+    a delegate's endorsement card). Changes bump `version`; delivery posts or edits the message
+    until `synced_version` catches up, so the newest state always wins and no edit is lost."""
+
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(48))
+    # Where it goes: a channel id, or a user id for a direct message (resolved on first post).
+    destination: Mapped[str] = mapped_column(String(32))
+    pin: Mapped[bool] = mapped_column(default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(default=1)
+    synced_version: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class OutboxMessage(Base):
+    """A notice to send exactly once. `key` is the claim: a second claim of the same notice fails
+    on the unique constraint, inside the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    # Set when an attempt may have reached Slack without an answer: the next attempt looks first.
+    outcome_unknown: Mapped[bool] = mapped_column(default=False)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None]
+    result: Mapped[dict[str, Any] | None]
+
+
+class AuditEvent(Base):
+    """Append-only record of who did what, when, and the Slack ids involved."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(48), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    detail: Mapped[dict[str, Any]]

@@ -1,0 +1,137 @@
+"""Questions the rules and the delivery ask of the database. The only module that writes SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Card, Case, CaseSequence, Decision, OutboxMessage
+
+
+def next_case_number(session: Session, year: int) -> int:
+    """Reserve the next number for `year`; concurrent callers queue on the row lock."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(insert(CaseSequence).values(year=year, last=0).on_conflict_do_nothing())
+    return session.execute(
+        update(CaseSequence).where(CaseSequence.year == year).values(last=CaseSequence.last + 1).returning(CaseSequence.last)
+    ).scalar_one()
+
+
+def _case_query():
+    return select(Case).options(
+        selectinload(Case.agencies),
+        selectinload(Case.signoffs),
+        selectinload(Case.decision).selectinload(Decision.endorsements),
+        selectinload(Case.info_requests),
+    )
+
+
+def case_by_ref(session: Session, ref: str, *, lock: bool = False) -> Case | None:
+    """With `lock`, later changes to the case wait for this transaction (PostgreSQL row lock;
+    SQLite already holds the database write lock)."""
+    query = _case_query().where(Case.ref == ref)
+    if lock:
+        query = query.with_for_update(of=Case)
+    return session.scalars(query).one_or_none()
+
+
+def case_by_id(session: Session, case_id: int, *, lock: bool = False) -> Case | None:
+    query = _case_query().where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update(of=Case)
+    return session.scalars(query).one_or_none()
+
+
+def case_by_channel(session: Session, channel_id: str) -> Case | None:
+    return session.scalars(_case_query().where(Case.channel_id == channel_id)).one_or_none()
+
+
+def case_by_referral(session: Session, referral_key: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.referral_key == referral_key)).one_or_none()
+
+
+def cases_in(session: Session, stages: tuple[str, ...]) -> list[Case]:
+    return list(session.scalars(_case_query().where(Case.stage.in_(stages)).order_by(Case.id)))
+
+
+def card(session: Session, case_id: int, kind: str) -> Card | None:
+    return session.scalars(select(Card).where(Card.case_id == case_id, Card.kind == kind)).one_or_none()
+
+
+def claim(session: Session, message: OutboxMessage) -> bool:
+    """Insert an outbox message unless its key was claimed before. A savepoint keeps the
+    surrounding transaction usable when the key is already taken."""
+    try:
+        with session.begin_nested():
+            session.add(message)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def outbox_count(session: Session, case_id: int, kind: str) -> int:
+    return session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id, OutboxMessage.kind == kind)
+    ) or 0
+
+
+def _lease_free(lease_column, now: datetime):
+    return or_(lease_column.is_(None), lease_column < now)
+
+
+def due_outbox_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                _lease_free(OutboxMessage.lease_until, now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+
+
+def lease_outbox(session: Session, message_id: int, now: datetime, until: datetime) -> OutboxMessage | None:
+    """Take one message for sending; None if another worker has it or it is done."""
+    taken = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == "pending",
+            _lease_free(OutboxMessage.lease_until, now),
+        )
+        .values(lease_until=until, attempts=OutboxMessage.attempts + 1)
+    ).rowcount
+    return session.get(OutboxMessage, message_id, populate_existing=True) if taken else None
+
+
+def due_card_ids(session: Session, now: datetime, limit: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Card.id)
+            .where(
+                Card.synced_version < Card.version,
+                or_(Card.next_attempt_at.is_(None), Card.next_attempt_at <= now),
+                _lease_free(Card.lease_until, now),
+            )
+            .order_by(Card.id)
+            .limit(limit)
+        )
+    )
+
+
+def lease_card(session: Session, card_id: int, now: datetime, until: datetime) -> Card | None:
+    taken = session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.synced_version < Card.version, _lease_free(Card.lease_until, now))
+        .values(lease_until=until, attempts=Card.attempts + 1)
+    ).rowcount
+    return session.get(Card, card_id, populate_existing=True) if taken else None

@@ -1,0 +1,128 @@
+"""Fixtures: a Slack stand-in over real HTTP, and the bot running exactly as `cspr-bot serve` runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import SimulatedClock
+from bot.partnership import Partnership, load
+from bot.runner import Runner
+from bot.settings import Settings
+from bot.standin import SlackStandIn, SlackUser
+from bot.standin.state import View
+
+HERE = Path(__file__).resolve().parent
+PARTNERSHIP_FILE = HERE / "data" / "partnership.yaml"
+METHODS_FILE = HERE.parents[1] / "shared" / "slack" / "web-api-methods.json"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+# A Monday morning in January, London time = UTC.
+START = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+
+PEOPLE = {
+    "U01CHAIR": "pprg.chair",
+    "U01BIZMGR": "business.manager",
+    "U01LADSP": "la.delegate",
+    "U01ICBDSP": "icb.delegate",
+    "U01POLDSP": "police.delegate",
+    "U01POLICE": "police.lead",
+    "U01CSC": "csc.lead",
+    "U01HEALTH": "health.lead",
+    "U01HEALTH2": "health.lead2",
+    "U01EDU": "education.lead",
+    "U0OUTSIDER": "someone.else",
+}
+GENERAL = "C0GENERAL"
+
+
+def make_standin() -> SlackStandIn:
+    standin = SlackStandIn(
+        bot_token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        methods_file=METHODS_FILE if METHODS_FILE.exists() else None,
+        trigger_ttl=10.0,
+    )
+    for user_id, name in PEOPLE.items():
+        standin.add_user(user_id, name)
+    standin.add_channel("C0123PPRG", "pprg", is_private=True, members=["U01CHAIR", "U01BIZMGR", "U0OUTSIDER", "U0BOT"])
+    standin.add_channel(GENERAL, "general", members=[*PEOPLE, "U0BOT"])
+    return standin
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with make_standin() as running:
+        yield running
+
+
+@pytest.fixture
+def partnership() -> Partnership:
+    return load(PARTNERSHIP_FILE)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'cspr.db'}"
+
+
+@dataclass
+class RunningBot:
+    runner: Runner
+    standin: SlackStandIn
+    clock: SimulatedClock
+
+    @property
+    def services(self):
+        return self.runner.services
+
+    def user(self, name_or_id: str) -> SlackUser:
+        user_id = next((uid for uid, name in PEOPLE.items() if name == name_or_id), name_or_id)
+        return self.standin.user(user_id)
+
+    def form(self, user: SlackUser, callback_id: str, timeout: float = 5.0) -> View:
+        """The modal the bot opened for `user`, once it is open."""
+        self.standin.wait_for(
+            lambda s: any(v.user == user.id and v.view.get("callback_id") == callback_id and v.is_open for v in s.views.values()),
+            timeout,
+            f"a {callback_id!r} form for {user.name}",
+        )
+        return user.last_view(callback_id)
+
+    def text(self, message) -> str:
+        """A message as a person reads it: mentions and channel links by name."""
+        return self.standin.workspace.readable(message.blocks, message.text)
+
+    def settle(self) -> None:
+        """Wait until everything the last requests queued has been delivered."""
+        assert self.services.worker.wait_idle(10), "delivery did not finish"
+
+
+def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock) -> Runner:
+    settings = Settings.from_env(
+        {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": database_url,
+            "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+        }
+    )
+    runner = Runner(settings, partnership, clock=clock, host="127.0.0.1", port=0).prepare()
+    port = runner.start_http()
+    standin.app_url = f"http://127.0.0.1:{port}/slack/events"
+    return runner
+
+
+@pytest.fixture
+def bot(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
+    clock = SimulatedClock(START)
+    runner = start_bot(standin, database_url, partnership, clock)
+    try:
+        yield RunningBot(runner, standin, clock)
+    finally:
+        runner.stop()

@@ -1,0 +1,197 @@
+"""Every template, in every state, renders Block Kit that Slack's models accept, and user text in
+it can never ping, link or overflow."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot import cards
+from bot.partnership import load
+from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
+from bot.review import OUTCOMES, Stage
+from bot.working_days import WorkingCalendar
+from messages import render
+from messages.slack_text import clip, escape
+from storage.models import Case, CaseAgency, Decision, Endorsement, InfoRequest, SignOff
+from tests.blockkit import assert_valid_message, assert_valid_view, mrkdwn_texts
+
+PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
+CALENDAR = WorkingCalendar(PARTNERSHIP.closure_days)
+NOW = datetime(2026, 1, 6, 14, 5, tzinfo=UTC)
+HOSTILE = "<!channel> <!here> <@U0EVIL> <https://evil.example|click> &lt; *bold* \u202e\U0001f600 " * 60
+MENTION = re.compile(r"<[@!#][^>]*>")
+
+
+def make_case(stage: Stage, *, hostile: bool = False, agencies: int = 4) -> Case:
+    text = HOSTILE if hostile else "Reason given."
+    case = Case(
+        id=1,
+        ref="2026-004",
+        stage=stage.value,
+        referring_agency="police",
+        referred_by="U01POLICE",
+        referred_at=NOW,
+        child_identifier="Child ZQX",
+        summary="summary",
+        age_band="under_1",
+        harm="serious_harm",
+        abuse_types=["physical", "neglect"],
+        incident_on=date(2026, 1, 1),
+        aware_on=date(2026, 1, 2),
+        criteria_view="yes",
+        notification_due=date(2026, 1, 9),
+        notified_on=date(2026, 1, 5) if stage not in (Stage.REFERRED,) else None,
+        review_due=date(2026, 1, 26) if stage not in (Stage.REFERRED,) else None,
+        channel_id="C0CASE" if stage not in (Stage.REFERRED, Stage.OPENING) else None,
+        closure_note=text if stage is Stage.CLOSED else None,
+        closed_reason="criteria_not_met" if stage is Stage.CLOSED else None,
+    )
+    keys = [a.key for a in PARTNERSHIP.agencies][:agencies]
+    case.agencies = [CaseAgency(agency_key=k, added_by="U01POLICE", added_at=NOW) for k in keys]
+    case.info_requests = [InfoRequest(asked_by="U01CHAIR", question=text, asked_at=NOW)]
+    if stage in (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.LOCAL_REVIEW):
+        case.signoffs = [SignOff(agency_key=k, user_id="U01POLICE", comment=text, signed_at=NOW) for k in keys]
+        case.decision = Decision(outcome="local_cspr", rationale=text, decided_by="U01CHAIR", decided_at=NOW)
+        if stage is not Stage.AWAITING_ENDORSEMENT:
+            case.decision.final_at = NOW
+            case.decision.endorsements = [
+                Endorsement(partner=role, user_id=user, endorsed_at=NOW) for role, user in PARTNERSHIP.partners.items()
+            ]
+    elif stage is Stage.RAPID_REVIEW:
+        case.signoffs = [SignOff(agency_key=keys[0], user_id="U01POLICE", comment=text, signed_at=NOW)]
+    return case
+
+
+def assert_safe(message: dict) -> None:
+    """The only Slack markup in the text is what the bot meant: mentions of configured people and
+    links to channels. Typed <!channel>, <@U0EVIL> or <https://...> appear escaped."""
+    allowed = {f"<@{user}>" for user in PARTNERSHIP.everyone()} | {"<#C0CASE>"}
+    for text in mrkdwn_texts(message):
+        assert set(MENTION.findall(text)) <= allowed, text[:200]
+        assert len(text) <= 3000
+    assert "<!channel>" not in message["text"]
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+@pytest.mark.parametrize("kind", [cards.TRIAGE, cards.CASE, cards.DECISION, cards.endorse_kind("police")])
+@pytest.mark.parametrize("hostile", [False, True])
+def test_cards_render_valid_and_safe(stage, kind, hostile):
+    case = make_case(stage, hostile=hostile)
+    if kind in (cards.CASE, cards.DECISION) and stage in (Stage.REFERRED, Stage.OPENING):
+        pytest.skip("no case channel yet")
+    if kind.startswith(cards.ENDORSE_PREFIX) and case.decision is None:
+        pytest.skip("nothing to endorse yet")
+    message = cards.render_card(kind, case, PARTNERSHIP, CALENDAR, NOW.date())
+    assert_valid_message(message)
+    assert_safe(message)
+    assert "ZQX" not in json.dumps(message)  # the child identifier never goes to Slack
+
+
+def test_case_card_shows_the_tracker_with_sign_off_buttons_for_outstanding_agencies():
+    message = cards.render_card(cards.CASE, make_case(Stage.RAPID_REVIEW), PARTNERSHIP, CALENDAR, NOW.date())
+    text = json.dumps(message)
+    assert "*Due Mon 26 Jan 2026* \\u00b7 14 working days left" in text
+    buttons = [b["accessory"]["value"] for b in message["blocks"] if "accessory" in b]
+    assert buttons == ["2026-004|csc", "2026-004|health", "2026-004|education"]
+    assert "Signed off by <@U01POLICE>, Tue 6 Jan 2026 14:05" in text
+
+
+def test_triage_card_buttons_only_while_waiting_for_triage():
+    waiting = cards.render_card(cards.TRIAGE, make_case(Stage.REFERRED), PARTNERSHIP, CALENDAR, NOW.date())
+    actions = [b for b in waiting["blocks"] if b["type"] == "actions"]
+    assert [e["action_id"] for e in actions[0]["elements"]] == ["triage_start", "triage_not_met", "triage_more_info"]
+    closed = cards.render_card(cards.TRIAGE, make_case(Stage.CLOSED), PARTNERSHIP, CALENDAR, NOW.date())
+    assert not [b for b in closed["blocks"] if b["type"] == "actions"]
+    assert "Criteria not met." in json.dumps(closed)
+
+
+def test_decision_card_offers_the_four_decisions_once_all_have_signed_off():
+    case = make_case(Stage.RAPID_REVIEW)
+    case.signoffs = [SignOff(agency_key=a.agency_key, user_id="U01POLICE", signed_at=NOW) for a in case.agencies]
+    message = cards.render_card(cards.DECISION, case, PARTNERSHIP, CALENDAR, NOW.date())
+    actions = next(b for b in message["blocks"] if b["type"] == "actions")
+    assert [e["text"]["text"] for e in actions["elements"]] == list(OUTCOMES.values())
+
+
+def test_a_large_partnership_stays_within_the_block_limit():
+    case = make_case(Stage.RAPID_REVIEW)
+    assert_valid_message(cards.render_card(cards.CASE, case, PARTNERSHIP, CALENDAR, NOW.date()))
+
+
+MODALS = {
+    "referral_modal": dict(
+        partnership=PARTNERSHIP,
+        identifier_max=IDENTIFIER_MAX,
+        summary_max=SUMMARY_MAX,
+        age_bands=AGE_BANDS,
+        harms=HARMS,
+        abuse_types=ABUSE_TYPES,
+        criteria_views=CRITERIA_VIEWS,
+    ),
+    "start_modal": dict(ref="2026-004", notified_on=date(2026, 1, 5)),
+    "not_met_modal": dict(ref="2026-004", reason_max=1000),
+    "more_info_modal": dict(ref="2026-004", reason_max=1000),
+    "signoff_modal": dict(ref="2026-004", agencies=[{"key": "police", "name": "Police"}], comment_max=500),
+    "decide_modal": dict(ref="2026-004", outcome_label="Local CSPR", partners=True, rationale_max=2000),
+    "mark_sent_modal": dict(ref="2026-004", today=date(2026, 1, 6)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODALS))
+def test_modals_are_valid_views(name):
+    view = render(name, metadata=json.dumps({"ref": "2026-004", "channel": "C0CASE"}), **MODALS[name])
+    assert_valid_view(view)
+
+
+def test_sign_off_modal_asks_which_agency_when_the_lead_leads_several():
+    view = render(
+        "signoff_modal",
+        ref="2026-004",
+        agencies=[{"key": "police", "name": "Police"}, {"key": "csc", "name": "CSC"}],
+        comment_max=500,
+        metadata="{}",
+    )
+    assert_valid_view(view)
+    assert [b.get("block_id") for b in view["blocks"] if b["type"] == "input"] == ["agency", "comment"]
+
+
+def test_notices_are_valid_and_safe():
+    case = make_case(Stage.DECIDED, hostile=True)
+    case.sent_to_panel_on = date(2026, 1, 20)
+    agency = PARTNERSHIP.agency("education")
+    for message in (
+        render("referral_confirmation", case=case, agency_name="Police"),
+        render("criteria_not_met", case=case, by="U01CHAIR"),
+        render("information_request", case=case, by="U01CHAIR", question=HOSTILE),
+        render("channel_failed", case=case, error="restricted_action"),
+        render("decision_final", case=case, outcome="Local CSPR", decision=case.decision),
+        render("sent_to_panel", case=case, by="U01BIZMGR"),
+        render("agency_added", case=case, agency=agency, by="U01CHAIR"),
+        render("help", problem="I don't know `/cspr <!channel>`."),
+        render("reply", text=HOSTILE[:2000]),
+        render("case_list", cases=[]),
+    ):
+        assert_valid_message(message)
+        assert_safe(message)
+
+
+def test_case_list_summarises_beyond_45_cases():
+    rows = [
+        {"ref": f"2026-{n:03d}", "stage": "Rapid review", "channel": None, "deadline": "rapid review", "due": date(2026, 1, 26), "left": 3}
+        for n in range(300)
+    ]
+    message = render("case_list", cases=rows)
+    assert_valid_message(message)
+    assert "and 255 more" in json.dumps(message)
+
+
+def test_escape_and_clip():
+    assert escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+    clipped = clip("<" * 100, 10)
+    assert clipped == "&lt;&lt;…"  # never cut inside an entity
+    assert len(clip("x" * 5000, 300)) == 300

@@ -1,0 +1,83 @@
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+from bot.partnership import PartnershipFileError, load, parse
+
+SAMPLE = Path(__file__).parent / "data" / "partnership.yaml"
+
+
+def test_the_sample_file_loads():
+    partnership = load(SAMPLE)
+    assert partnership.pprg_channel == "C0123PPRG"
+    assert partnership.chairs == ("U01CHAIR",)
+    assert partnership.partners == {"local_authority": "U01LADSP", "icb": "U01ICBDSP", "police": "U01POLDSP"}
+    assert partnership.closure_days == frozenset({date(2026, 12, 24)})
+    assert [a.key for a in partnership.agencies] == ["police", "csc", "health", "education"]
+    assert partnership.agency("health").leads == ("U01HEALTH", "U01HEALTH2")
+    assert partnership.agency_name("csc") == "Children's Social Care"
+    assert partnership.reminders.days_left == (10, 5, 3, 2, 1, 0)
+    assert partnership.digest_at == time(8, 30)
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(PartnershipFileError) as raised:
+        parse(text)
+    return raised.value.problems
+
+
+def test_every_problem_is_listed_with_its_line_and_key():
+    found = problems(
+        """partnership: Example
+pprg_channel: general
+chairs: [bob]
+colour: blue
+extra_closure_days: [2026-13-01, tomorrow]
+agencies:
+  - {key: police, name: Police, leads: [U01POLICE]}
+  - {key: police, name: Police again, leads: [U02POLICE]}
+  - {key: Health Team, name: Health, leads: []}
+reminders: {days_left: [10, 99], time: "9am"}
+"""
+    )
+    assert "line 2, pprg_channel: 'general' is not a Slack channel ID (like C0123ABCD)" in found
+    assert "line 3, chairs[0]: 'bob' is not a Slack user ID (like U0123ABCD)" in found
+    assert any(p.startswith("line 4, colour: unknown key") for p in found)
+    assert any(p.startswith("line 5, extra_closure_days[0]:") for p in found)
+    assert any(p.startswith("line 5, extra_closure_days[1]: 'tomorrow' is not a date") for p in found)
+    assert "line 8, agencies[1].key: agency key 'police' is used twice" in found
+    assert any(p.startswith("line 9, agencies[2].key:") for p in found)
+    assert "line 9, agencies[2].leads: needs at least one Slack user ID" in found
+    assert any(p.startswith("line 10, reminders.days_left:") for p in found)
+    assert any(p.startswith("line 10, reminders.time: '9am'") for p in found)
+
+
+def test_required_keys_and_duplicate_keys():
+    found = problems("partnership: Example\npartnership: Again\nagencies: []\n")
+    assert "line 2, partnership: appears twice" in found
+    assert any("pprg_channel: is required" in p for p in found)
+    assert any("chairs: is required" in p for p in found)
+    assert any("agencies: should be a non-empty list" in p for p in found)
+
+
+def test_unquoted_times_are_read_as_written():
+    text = SAMPLE.read_text() + "reminders: {time: 09:15}\ndigest: {time: 07:45}\n"
+    partnership = parse(text)
+    assert partnership.reminders.at == time(9, 15)
+    assert partnership.digest_at == time(7, 45)
+
+
+def test_not_yaml_at_all():
+    assert problems("partnership: [unclosed\n")[0].startswith("line 2: not valid YAML")
+
+
+def test_partners_need_all_three_delegates():
+    text = SAMPLE.read_text().replace("  police: U01POLDSP\n", "")
+    assert any("safeguarding_partners.police: is required" in p for p in problems(text))
+
+
+def test_a_missing_file_says_how_to_fix_it(tmp_path):
+    with pytest.raises(PartnershipFileError) as raised:
+        load(tmp_path / "nope.yaml")
+    assert "set CSPR_CONFIG" in raised.value.problems[0]
