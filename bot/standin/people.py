@@ -228,8 +228,19 @@ class SlackUser:
             raise ValueError(f"the app answered response_action {action!r} with something Slack "
                              f"refuses: {error.payload()}") from error
 
+    def resend_last(self) -> Response:
+        """Send this person's last interaction again, byte for byte (freshly signed), as happens
+        when Slack redelivers a request or a double click reaches the app twice."""
+        with self._ws.cond:
+            body = self._ws.last_payloads.get(self.id)
+        if body is None:
+            raise LookupError(f"@{self.name} has sent nothing yet")
+        return self._standin.post_signed(body, FORM)
+
     def _send_payload(self, payload: dict) -> Response:
         body = urlencode({"payload": json.dumps(payload)}).encode()
+        with self._ws.cond:
+            self._ws.last_payloads[self.id] = body
         return self._standin.post_signed(body, FORM)
 
 

@@ -126,6 +126,8 @@ class Workspace:
         self.home_views: dict[str, View] = {}
         # per user, the open modal stack, root first (Slack allows three deep)
         self.modal_stacks: dict[str, list[str]] = {}
+        # the last interaction payload each person sent, for replaying a redelivery
+        self.last_payloads: dict[str, bytes] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[ResponsePost] = []

@@ -1,0 +1,130 @@
+"""The installed `cspr-bot` command: start-up errors, migrations, and serving Slack over HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import create_engine, inspect
+
+from tests.conftest import BOT_TOKEN, GENERAL, PARTNERSHIP_FILE, SIGNING_SECRET
+
+CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([CSPR_BOT, *args], env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_missing_setting_stops_start_up_with_one_line(tmp_path):
+    done = run(["serve"], {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": ""}, tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "cspr-bot: SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your Slack app's Basic Information page"
+    ]
+
+
+def test_a_bad_partnership_file_lists_every_problem(tmp_path):
+    bad = tmp_path / "partnership.yaml"
+    bad.write_text("partnership: X\npprg_channel: nope\nchairs: [U01CHAIR]\nagencies: []\n")
+    done = run(["serve"], {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "CSPR_CONFIG": str(bad)}, tmp_path)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert lines == [
+        f"cspr-bot: {bad}: line 2, pprg_channel: 'nope' is not a Slack channel ID (like C0123ABCD)",
+        f"cspr-bot: {bad}: line 4, agencies: should be a non-empty list of {{key, name, leads}}",
+    ]
+
+
+def test_an_unreachable_database_is_named_without_its_password(tmp_path):
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s",
+        "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+        "DATABASE_URL": "postgresql+psycopg://cspr:hunter2@127.0.0.1:9/cspr",
+    }
+    done = run(["serve"], env, tmp_path)
+    assert done.returncode == 2
+    assert "cannot use the database DATABASE_URL=postgresql+psycopg://cspr:***@127.0.0.1:9/cspr" in done.stderr
+    assert "hunter2" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_db_upgrade_works_from_any_directory(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    done = run(["db", "upgrade"], {"DATABASE_URL": url}, elsewhere)
+    assert done.returncode == 0, done.stderr
+    tables = set(inspect(create_engine(url)).get_table_names())
+    assert {"cases", "signoffs", "decisions", "endorsements", "outbox", "cards", "audit_events"} <= tables
+    assert run(["db", "upgrade"], {"DATABASE_URL": url}, elsewhere).returncode == 0  # nothing left to do
+
+
+@pytest.fixture
+def served(standin, tmp_path):
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+    }
+    process = subprocess.Popen(
+        [CSPR_BOT, "serve", "--host", "127.0.0.1", "--port", "0", "--no-scheduler"],
+        env={**os.environ, **env},
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    port = None
+    deadline = time.monotonic() + 30
+    while port is None and time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if match := re.search(r"on http://127\.0\.0\.1:(\d+)/slack/events", line):
+            port = int(match[1])
+    assert port, "cspr-bot serve did not start"
+    standin.app_url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        yield port
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_serve_answers_slack_and_health_checks(served, standin):
+    with urllib.request.urlopen(f"http://127.0.0.1:{served}/healthz") as answer:
+        assert answer.status == 200
+    help_text = standin.user("U01CHAIR").command("/cspr", "help", channel_id=GENERAL)
+    assert help_text.status == 200 and "Using /cspr" in json.dumps(help_text.json)
+    body = urlencode({"command": "/cspr", "text": "help", "user_id": "U01CHAIR"}).encode()
+    assert standin.post_signed(body, "application/x-www-form-urlencoded", signature="v0=bad").status == 401
+    # A referral through the real process: the triage card reaches the PPRG channel.
+    police = standin.user("U01POLICE")
+    police.command("/cspr", "refer", channel_id=GENERAL)
+    form = standin.wait_for(lambda s: [v for v in s.views.values() if v.user == "U01POLICE"], message="form")[0]
+    london_today = datetime.now(ZoneInfo("Europe/London")).date().isoformat()
+    values = {
+        "referring_agency": "police",
+        "child_identifier": "AB",
+        "age_band": "5_9",
+        "harm": "death",
+        "abuse_types": ["neglect"],
+        "incident_on": london_today,
+        "aware_on": london_today,
+        "agencies": ["police"],
+        "summary": "Summary.",
+        "criteria_view": "yes",
+    }
+    assert police.submit(form.id, values).json is None
+    card = standin.wait_for(lambda s: s.messages("C0123PPRG"), message="the triage card", timeout=10)
+    assert "Referral " in card[0].text
