@@ -1,4 +1,4 @@
-"""`cspr-bot`: serve Slack, run the schema migrations."""
+"""`cspr-bot`: serve Slack, run the time-driven work, run the schema migrations."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
 
 from bot import partnership as partnership_file
+from bot.clock import SystemClock
+from bot.clockwork import Clockwork
 from bot.partnership import Partnership, PartnershipFileError
 from bot.runner import Runner, StartupError, open_database
+from bot.services import Services
 from bot.settings import SettingError, Settings
+from bot.slack_api import make_client
 
 log = logging.getLogger("cspr-bot")
 
@@ -43,11 +49,30 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket", action="store_true", help="use Socket Mode with SLACK_APP_TOKEN instead of HTTP")
     serve.set_defaults(run=_serve)
 
+    demo = commands.add_parser("demo", help="play a whole rapid review with a stand-in Slack (needs no settings)")
+    demo.add_argument("--json", type=Path, metavar="FILE", help="also write the transcript to FILE as JSON")
+    demo.add_argument("--full", action="store_true", help="show every line of edited cards and forms")
+    demo.set_defaults(run=_demo)
+
+    tick = commands.add_parser("tick", help="run one pass of everything due (reminders, digest, delivery) and exit")
+    tick.add_argument("--now", type=_moment, help="the instant to run at, like 2027-01-04T09:05:00+00:00 (default: now)")
+    tick.set_defaults(run=_tick)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="run the migrations up to the newest schema")
     upgrade.set_defaults(run=_db_upgrade)
     return parser
+
+
+def _moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date and time like 2027-01-04T09:05:00+00:00") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{value!r} needs a time zone offset, like +00:00")
+    return moment
 
 
 def load_partnership(settings: Settings) -> Partnership:
@@ -61,6 +86,27 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from bot.demo import tour
+
+    tour.run(args.json, full=args.full)
+    return 0
+
+
+def _tick(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.require("SLACK_BOT_TOKEN")
+    partnership = load_partnership(settings)
+    database = open_database(settings)
+    try:
+        services = Services.assemble(partnership, database, SystemClock(), make_client(settings))
+        report = Clockwork(services).tick(args.now or SystemClock().now())
+    finally:
+        database.dispose()
+    print(f"cspr-bot: tick claimed {report.claimed} and delivered {report.delivered}")
+    return 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
@@ -69,10 +115,14 @@ def _serve(args: argparse.Namespace) -> int:
         if args.socket:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            if not args.no_scheduler:
+                runner.start_scheduler()
             log.info("serving %s in Socket Mode", runner.partnership.name)
             SocketModeHandler(runner.app, settings.app_token).start()
         else:
             runner.start_http()
+            if not args.no_scheduler:
+                runner.start_scheduler()
             runner.wait()
     finally:
         runner.stop()

@@ -15,16 +15,19 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
 
 from bot.cards import render_card
+from bot.outstanding import waiting_on
 from bot.partnership import Partnership
 from bot.slack_api import CallFailure, classify
 from bot.usecases.channels import channel_failed, channel_name, channel_opened
+from bot.usecases.reminders import channel_archived
 from bot.work import Work
 from bot.working_days import WorkingCalendar
 from storage import repositories
 from storage.db import Database
-from storage.models import Card, OutboxMessage
+from storage.models import Card, Case, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +108,10 @@ class Delivery:
             message = repositories.lease_outbox(session, message_id, now, now + LEASE)
             if message is None:
                 return 0
+            if self._stale(session, message, now):
+                message.status = "expired"
+                message.lease_until = None
+                return 0
             # Until this attempt is known to have failed cleanly, it may have reached Slack.
             look_first = message.outcome_unknown
             message.outcome_unknown = True
@@ -127,6 +134,27 @@ class Delivery:
                 sent.follow_up(Work(session, self.partnership, self.calendar, now))
         return 1
 
+    def _stale(self, session: Session, message: OutboxMessage, now: datetime) -> bool:
+        """A reminder whose case has moved on, or whose day has passed, is no longer worth sending."""
+        payload = message.payload
+        if "expires_at" in payload and now >= datetime.fromisoformat(payload["expires_at"]):
+            return True
+        if message.case_id is None or not ("while_stage" in payload or "while_waiting" in payload):
+            return False
+        case = repositories.case_by_id(session, message.case_id)
+        if case is None or case.stage != payload.get("while_stage", case.stage):
+            return True
+        if "while_waiting" in payload:
+            still = {person for item in waiting_on(case, self.partnership) for person in item.people}
+            return not still.intersection(payload["while_waiting"])
+        return False
+
+    def _archived(self, session: Session, case_id: int | None, channel: str | None, now: datetime) -> None:
+        """Slack said a case channel is archived: record it (and tell the chairs) once."""
+        case = repositories.case_by_id(session, case_id, lock=True) if case_id else None
+        if case is not None and channel and case.channel_id == channel:
+            channel_archived(Work(session, self.partnership, self.calendar, now), case)
+
     def _message_failed(self, message_id: int, item: dict[str, Any], failure: CallFailure, now: datetime) -> None:
         log.warning("delivery of %s failed: %s", item["key"], failure.error)
         with self.database.transaction() as session:
@@ -137,6 +165,8 @@ class Delivery:
             message.outcome_unknown = failure.maybe_done
             if failure.permanent:
                 message.status = "failed"
+                if failure.error == "is_archived":
+                    self._archived(session, item["case_id"], item.get("to"), now)
                 if item["kind"] == "open_channel":
                     case = repositories.case_by_id(session, item["case_id"], lock=True)
                     assert case is not None
@@ -244,6 +274,9 @@ class Delivery:
             assert card is not None
             card.channel_id, card.ts = channel, ts
             card.synced_version = max(card.synced_version, target)
+            case = session.get(Case, card.case_id)
+            if case is not None and case.channel_id == channel and case.channel_archived_at is not None:
+                case.channel_archived_at = None  # unarchived: posting there is possible again
             card.lease_until = None
             card.attempts = 0
             card.next_attempt_at = None
@@ -280,6 +313,8 @@ class Delivery:
             card.last_error = failure.error[:200]
             if failure.permanent and failure.error in _GIVE_UP:
                 card.synced_version = max(card.synced_version, target)
+                if failure.error == "is_archived":
+                    self._archived(session, card.case_id, card.channel_id or card.destination, now)
             else:
                 card.next_attempt_at = now + backoff(card.attempts, failure.retry_after)
 

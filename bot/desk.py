@@ -21,6 +21,20 @@ log = logging.getLogger(__name__)
 _AUDITABLE = ("ref", "channel_id", "agency", "agency_key", "role", "outcome")
 
 
+# SQLite reports a busy or missing file the same way as a bad query; these mean "not now".
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open database", "disk i/o error")
+
+
+def unavailable(exc: DBAPIError) -> bool:
+    """The database could not be reached or is busy, as opposed to a query that is wrong."""
+    if exc.connection_invalidated:
+        return True
+    if not isinstance(exc, OperationalError):
+        return False
+    message = str(exc.orig).lower()
+    return exc.orig.__class__.__module__ != "sqlite3" or any(text in message for text in _SQLITE_UNAVAILABLE)
+
+
 class DatabaseUnavailable(Exception):
     """The database did not answer; nothing was saved."""
 
@@ -49,13 +63,11 @@ class Desk:
                 # A concurrent request claimed the same row first; running again sees its result.
                 if attempt == 2:
                     raise
-            except OperationalError as exc:
+            except DBAPIError as exc:
+                if not unavailable(exc):
+                    raise
                 if attempt == 2 or exc.connection_invalidated:
                     raise DatabaseUnavailable() from exc
-            except DBAPIError as exc:
-                if exc.connection_invalidated:
-                    raise DatabaseUnavailable() from exc
-                raise
         if isinstance(outcome, Done) and outcome.changed:
             self._on_commit()
         return outcome

@@ -39,9 +39,10 @@ OUTCOMES = {
 }
 
 OPEN_STAGES = tuple(stage for stage in Stage if stage is not Stage.CLOSED)
-# Stages whose clock is the 5-working-day notification, and those counting the rapid review.
-NOTIFICATION_STAGES = (Stage.REFERRED, Stage.OPENING)
-REVIEW_STAGES = (Stage.RAPID_REVIEW, Stage.AWAITING_ENDORSEMENT, Stage.DECIDED)
+# The stage whose clock is the 5-working-day notification, and those counting the rapid review
+# (from the date the notification was sent until the review goes to the Panel).
+NOTIFICATION_STAGES = (Stage.REFERRED,)
+REVIEW_STAGES = (Stage.OPENING, Stage.RAPID_REVIEW, Stage.AWAITING_ENDORSEMENT, Stage.DECIDED)
 
 
 def notification_due(aware_on: date, calendar: WorkingCalendar) -> date:

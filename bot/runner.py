@@ -13,7 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
+from bot.clockwork import Clockwork
 from bot.partnership import Partnership
+from bot.scheduler import start_scheduler
 from bot.server import http_server, wsgi_application
 from bot.services import Services
 from bot.settings import Settings
@@ -60,6 +62,7 @@ class Runner:
         self.app: App | None = None
         self._server = None
         self._thread: threading.Thread | None = None
+        self._scheduler = None
 
     def prepare(self) -> Runner:
         database = open_database(self.settings)
@@ -73,6 +76,11 @@ class Runner:
         services.worker.start()
         services.worker.wake()  # anything an earlier run left unsent
         return self
+
+    def start_scheduler(self) -> None:
+        """The time-driven work: a tick every minute and the daily digest."""
+        assert self.services is not None, "prepare() first"
+        self._scheduler = start_scheduler(Clockwork(self.services), self.clock)
 
     def start_http(self) -> int:
         """Serve HTTP in a background thread; returns the port (useful when asked for port 0)."""
@@ -89,10 +97,13 @@ class Runner:
             self._thread.join(1.0)
 
     def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
         if self._server is not None:
             self._server.close()
         if self._thread is not None:
             self._thread.join(10)
         if self.services is not None:
+            self.services.activity.wait_idle(10)  # let requests already answered finish their work
             self.services.worker.stop()
             self.services.database.dispose()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 
+from bot.activity import Activity
 from bot.clock import Clock
 from bot.delivery import Delivery
 from bot.delivery_worker import DeliveryWorker
@@ -25,6 +26,7 @@ class Services:
     desk: Desk
     delivery: Delivery
     worker: DeliveryWorker
+    activity: Activity
 
     @classmethod
     def assemble(cls, partnership: Partnership, database: Database, clock: Clock, client: WebClient) -> Services:
@@ -39,4 +41,8 @@ class Services:
         delivery = Delivery(database, client, partnership, calendar, bot_user_id)
         worker = DeliveryWorker(delivery, clock)
         desk = Desk(database, partnership, calendar, on_commit=worker.wake)
-        return cls(partnership, calendar, database, clock, client, desk, delivery, worker)
+        return cls(partnership, calendar, database, clock, client, desk, delivery, worker, Activity())
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Every request handled and everything it queued attempted."""
+        return self.activity.wait_idle(timeout) and self.worker.wait_idle(timeout)

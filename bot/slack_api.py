@@ -50,7 +50,9 @@ def classify(exc: Exception) -> CallFailure | None:
         if status == 429:
             retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             return CallFailure(error="ratelimited", permanent=False, maybe_done=False, retry_after=_seconds(retry_after))
-        if status >= 500 or error in _UNCERTAIN_ERRORS:
+        if status >= 500:
+            return CallFailure(error=f"http_{status}", permanent=False, maybe_done=True)
+        if error in _UNCERTAIN_ERRORS:
             return CallFailure(error=error, permanent=False, maybe_done=True)
         return CallFailure(error=error, permanent=True, maybe_done=False)
     if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError, TimeoutError)):

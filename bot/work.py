@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.partnership import Partnership
 from bot.working_days import WorkingCalendar
 from storage import repositories
-from storage.models import AuditEvent, Card, Case, OutboxMessage
+from storage.models import AuditEvent, Card, Case, Claim, OutboxMessage
 
 
 @dataclass
@@ -32,9 +32,32 @@ class Work:
             AuditEvent(at=self.now, actor=actor, action=action, case_id=case.id if case else None, detail=detail)
         )
 
-    def notify(self, key: str, to: str, message: dict[str, Any], case: Case | None = None) -> bool:
-        """Queue a message to a channel or (by user id) a direct message, once per `key`."""
-        return self._claim(key, "notice", case, {"to": to, "text": message["text"], "blocks": message["blocks"]})
+    def notify(
+        self,
+        key: str,
+        to: str,
+        message: dict[str, Any],
+        case: Case | None = None,
+        *,
+        while_stage: str | None = None,
+        while_waiting: list[str] | None = None,
+        expires_at: datetime | None = None,
+    ) -> bool:
+        """Queue a message to a channel or (by user id) a direct message, once per `key`.
+        A reminder is dropped unsent if, by the time it can go, its case has left `while_stage`,
+        none of the people in `while_waiting` is still being waited for, or it has expired."""
+        payload: dict[str, Any] = {"to": to, "text": message["text"], "blocks": message["blocks"]}
+        if while_stage is not None:
+            payload["while_stage"] = while_stage
+        if while_waiting is not None:
+            payload["while_waiting"] = while_waiting
+        if expires_at is not None:
+            payload["expires_at"] = expires_at.isoformat()
+        return self._claim(key, "notice", case, payload)
+
+    def claim(self, key: str, kind: str, case: Case | None = None) -> bool:
+        """Take a slot in the ledger of time-driven work; False if it was taken before."""
+        return repositories.claim_slot(self.session, Claim(key=key, kind=kind, case_id=case.id if case else None, claimed_at=self.now))
 
     def invite(self, key: str, case: Case, users: list[str]) -> bool:
         return self._claim(key, "invite", case, {"users": users})

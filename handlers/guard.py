@@ -121,7 +121,8 @@ def guarded(listener: Callable[[Incoming], None]) -> Callable[..., None]:
             body=body, client=client, services=services, now=services.clock.now(), _ack=ack, _respond=respond
         )
         try:
-            listener(incoming)
+            with services.activity.track():
+                listener(incoming)
         except DatabaseUnavailable:
             log.warning("database unavailable during %s", listener.__name__)
             _answer_failure(incoming, DATABASE_DOWN)

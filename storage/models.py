@@ -85,6 +85,8 @@ class Case(Base):
     closed_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(32))
     closure_note: Mapped[str | None] = mapped_column(Text)
+    # Set when Slack reports the case channel archived: nothing more is posted there.
+    channel_archived_at: Mapped[datetime | None]
 
     agencies: Mapped[list[CaseAgency]] = relationship(
         back_populates="case", order_by="CaseAgency.id", cascade="all, delete-orphan"
@@ -180,6 +182,20 @@ class Card(Base):
     next_attempt_at: Mapped[datetime | None]
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class Claim(Base):
+    """The ledger of time-driven work: a countdown edit, a reminder, a digest is claimed under a
+    key such as `2026-004|reminder|5` before anything is queued, so it happens once however many
+    ticks or processes reach it."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    claimed_at: Mapped[datetime]
 
 
 class OutboxMessage(Base):

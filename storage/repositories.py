@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Card, Case, CaseSequence, Decision, OutboxMessage
+from storage.models import Card, Case, CaseSequence, Claim, Decision, OutboxMessage
 
 
 def next_case_number(session: Session, year: int) -> int:
@@ -62,16 +62,32 @@ def card(session: Session, case_id: int, kind: str) -> Card | None:
     return session.scalars(select(Card).where(Card.case_id == case_id, Card.kind == kind)).one_or_none()
 
 
-def claim(session: Session, message: OutboxMessage) -> bool:
-    """Insert an outbox message unless its key was claimed before. A savepoint keeps the
-    surrounding transaction usable when the key is already taken."""
+def _insert_unless_taken(session: Session, row: OutboxMessage | Claim) -> bool:
+    """Insert a row whose unique key may already exist. A savepoint keeps the surrounding
+    transaction usable when it does (another tick or process got there first)."""
     try:
         with session.begin_nested():
-            session.add(message)
+            session.add(row)
             session.flush()
     except IntegrityError:
         return False
     return True
+
+
+def claim(session: Session, message: OutboxMessage) -> bool:
+    """Queue an outbox message unless one with its key was queued before."""
+    return _insert_unless_taken(session, message)
+
+
+def claim_slot(session: Session, slot: Claim) -> bool:
+    """Take a slot in the ledger of time-driven work, unless it is taken."""
+    return _insert_unless_taken(session, slot)
+
+
+def claimed_keys(session: Session, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(Claim.key).where(Claim.key.in_(keys))))
 
 
 def outbox_count(session: Session, case_id: int, kind: str) -> int:

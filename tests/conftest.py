@@ -99,7 +99,7 @@ class RunningBot:
 
     def settle(self) -> None:
         """Wait until everything the last requests queued has been delivered."""
-        assert self.services.worker.wait_idle(10), "delivery did not finish"
+        assert self.services.wait_idle(10), "the bot did not settle"
 
 
 def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock) -> Runner:

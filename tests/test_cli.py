@@ -99,6 +99,7 @@ def served(standin, tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+        process.stderr.close()
 
 
 def test_serve_answers_slack_and_health_checks(served, standin):

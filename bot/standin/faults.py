@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "status" (an HTTP error), "error" (ok:false) or "drop" (no answer at all)
+    kind: str  # "status" (an HTTP error), "error" (ok:false), "drop" (no answer) or "hang" (see below)
     status: int = 200
     retry_after: int | None = None
     error: str | None = None
@@ -22,6 +22,9 @@ class Faults:
     def __init__(self, lock: threading.Condition):
         self._lock = lock
         self._queues: dict[str, deque[Fault]] = defaultdict(deque)
+        # "hang" faults run the method, then hold the answer until released: the caller can be
+        # killed while it waits, which is how a crash between sending and recording looks.
+        self.released = threading.Event()
 
     def add(self, method: str, fault: Fault, times: int) -> None:
         if times < 1:

@@ -94,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         recorded = {k: v for k, v in params.items() if k != "token"}
         fault = self.server.faults.take(method)
-        if fault is not None and fault.kind != "drop":
+        if fault is not None and fault.kind not in ("drop", "hang"):
             self._answer_fault(method, recorded, fault)
             return
         if fault is not None and not fault.after_processing:
@@ -111,6 +111,8 @@ class _Handler(BaseHTTPRequestHandler):
                 answer, status = {"ok": False, "error": f"stand-in failure: {error!r}"}, 500
             ws.record_call(Call(method, recorded, None if fault else status, answer["ok"],
                                 answer.get("error")))
+        if fault is not None and fault.kind == "hang":
+            self.server.faults.released.wait(60)
         if fault is not None:
             self._drop()
         elif status == 500:

@@ -57,6 +57,7 @@ class SlackStandIn:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.release()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -182,6 +183,14 @@ class SlackStandIn:
     def drop(self, method: str, *, after_processing: bool, times: int = 1) -> None:
         """Close the connection without an answer; with `after_processing` the method ran first."""
         self._faults.add(method, Fault("drop", after_processing=after_processing), times)
+
+    def hang(self, method: str, *, times: int = 1) -> None:
+        """Run the next `times` calls but hold their answers until `release()` (then drop them)."""
+        self._faults.released.clear()
+        self._faults.add(method, Fault("hang", after_processing=True), times)
+
+    def release(self) -> None:
+        self._faults.released.set()
 
     # people and events
 

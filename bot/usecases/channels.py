@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot import cards, permissions
 from bot.review import Stage
+from bot.timetable import COUNTDOWN
 from bot.work import Work
 from messages import render
 from storage.models import Case
@@ -25,6 +26,8 @@ def channel_opened(work: Work, case: Case, channel_id: str, name: str, started_b
     work.invite(f"{case.ref}:invite:opening", case, members)
     work.refresh(case, cards.CASE, destination=channel_id, pin=True)
     work.refresh(case, cards.TRIAGE)
+    # The card is posted fresh today: the daily countdown edit starts tomorrow.
+    work.claim(f"{case.ref}|{COUNTDOWN}|{work.today.isoformat()}", COUNTDOWN, case)
 
 
 def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_key: str) -> None:

@@ -86,13 +86,14 @@ def endorse(work: Work, actor: str, ref: str, role: str) -> Outcome:
     decision.endorsements.append(Endorsement(partner=role, user_id=actor, endorsed_at=work.now))
     work.session.flush()
     work.audit(actor, "endorsed", case, partner=role, outcome=decision.outcome)
+    work.refresh(case, cards.DECISION)
+    work.refresh(case, cards.endorse_kind(role))
     if {e.partner for e in decision.endorsements} >= set(work.partnership.partners):
         _finalise(work, case)
-    for other in work.partnership.partners:
-        work.refresh(case, cards.endorse_kind(other))
-    work.refresh(case, cards.DECISION)
-    work.refresh(case, cards.CASE)
-    work.refresh(case, cards.TRIAGE)
+        for other in work.partnership.partners:
+            work.refresh(case, cards.endorse_kind(other))
+        work.refresh(case, cards.CASE)
+        work.refresh(case, cards.TRIAGE)
     return Done(reply=f"Endorsed the decision on {case.ref} for {PARTNER_NAMES[role]}.")
 
 

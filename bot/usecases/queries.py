@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot import cards, permissions
 from bot.outcomes import Done, Outcome, Refused, not_allowed
 from bot.partnership import PARTNER_NAMES
-from bot.review import NOTIFICATION_STAGES, OPEN_STAGES, STAGE_LABELS, Stage
+from bot.review import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
+from bot.outstanding import waiting_on
 from bot.work import Work
 from storage import repositories
+from storage.models import Case
+
+
+def deadline(case: Case) -> date | None:
+    """The date a case is working towards now: the notification, then the rapid review."""
+    stage = Stage(case.stage)
+    if stage in NOTIFICATION_STAGES:
+        return case.notification_due
+    if stage in REVIEW_STAGES:
+        return case.review_due
+    return None
 
 
 def case_status(work: Work, actor: str, channel_id: str, ref: str | None) -> Outcome:
@@ -36,18 +49,13 @@ def open_cases(work: Work, actor: str) -> Outcome:
     rows: list[dict[str, Any]] = []
     for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
         stage = Stage(case.stage)
-        if stage in NOTIFICATION_STAGES:
-            deadline, due = "notification", case.notification_due
-        elif case.review_due is not None and stage != Stage.LOCAL_REVIEW:
-            deadline, due = "rapid review", case.review_due
-        else:
-            deadline, due = None, None
+        due = deadline(case)
         rows.append(
             {
                 "ref": case.ref,
                 "stage": STAGE_LABELS[stage],
                 "channel": case.channel_id,
-                "deadline": deadline,
+                "deadline": "notification" if stage in NOTIFICATION_STAGES else "rapid review",
                 "due": due,
                 "left": work.calendar.days_left(work.today, due) if due else None,
             }
@@ -67,25 +75,16 @@ def home(work: Work, actor: str) -> Outcome:
     roles += [f"delegated safeguarding partner for the {PARTNER_NAMES[r]}" for r in permissions.partner_roles(actor, partnership)]
     todo: list[dict[str, Any]] = []
     for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
-        involved = [link.agency_key for link in case.agencies]
-        signed = [s.agency_key for s in case.signoffs]
-        stage = Stage(case.stage)
-        item = {"ref": case.ref, "channel": case.channel_id, "due": None, "left": None}
-        if stage in NOTIFICATION_STAGES:
-            item.update(due=case.notification_due, left=work.calendar.days_left(work.today, case.notification_due))
-        elif case.review_due is not None:
-            item.update(due=case.review_due, left=work.calendar.days_left(work.today, case.review_due))
-        if stage == Stage.REFERRED and permissions.may_triage(actor, partnership):
-            todo.append({**item, "what": "triage the referral"})
-        elif stage == Stage.RAPID_REVIEW:
-            for key in permissions.agencies_to_sign(actor, partnership, involved, signed):
-                todo.append({**item, "what": f"sign off for {partnership.agency_name(key)}"})
-            if len(signed) == len(involved) and permissions.may_decide(actor, partnership):
-                todo.append({**item, "what": "record the PPRG recommendation"})
-        elif stage == Stage.AWAITING_ENDORSEMENT and case.decision is not None:
-            done = {e.partner for e in case.decision.endorsements}
-            if any(role not in done for role in permissions.partner_roles(actor, partnership)):
-                todo.append({**item, "what": "endorse the PPRG recommendation (see your direct messages)"})
-        elif stage == Stage.DECIDED and permissions.may_triage(actor, partnership):
-            todo.append({**item, "what": "send the rapid review to the Panel and mark it sent"})
+        due = deadline(case)
+        for waiting in waiting_on(case, partnership):
+            if actor in waiting.people:
+                todo.append(
+                    {
+                        "ref": case.ref,
+                        "channel": case.channel_id,
+                        "what": waiting.task,
+                        "due": due,
+                        "left": work.calendar.days_left(work.today, due) if due else None,
+                    }
+                )
     return Done(changed=False, data={"roles": roles, "todo": todo})

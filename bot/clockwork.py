@@ -1,0 +1,93 @@
+"""The tick: everything time-driven, computed afresh from the database at each pass.
+
+A tick holds no state of its own. It asks, for each open case, what is due at `now`
+(`bot.timetable`), claims each due slot in the ledger, queues its notices in the same
+transaction, and then delivers the outbox. Running it twice at one instant, or in two
+processes at once, sends each notice once; a tick after downtime sends what is still relevant.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.review import OPEN_STAGES
+from bot.services import Services
+from bot.timetable import Due, digest_day, due_for_case
+from bot.usecases import reminders
+from bot.work import Work
+from storage import repositories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    claimed: int
+    delivered: int
+
+
+class Clockwork:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def tick(self, now: datetime) -> TickReport:
+        claimed = self.plan(now)
+        delivered = self.services.delivery.drain(now)
+        return TickReport(claimed, delivered)
+
+    def digest(self, now: datetime) -> TickReport:
+        """The scheduler's digest job: today's digest, if not sent already, and delivery."""
+        claimed = self._plan_digest(now)
+        return TickReport(claimed, self.services.delivery.drain(now))
+
+    def plan(self, now: datetime) -> int:
+        services = self.services
+        with services.database.transaction() as session:
+            cases = [
+                (case.id, case.ref, case.stage, case.notification_due, case.review_due)
+                for case in repositories.cases_in(session, tuple(s.value for s in OPEN_STAGES))
+            ]
+        wanted: list[tuple[int, Due, str]] = []
+        for case_id, ref, stage, notification_due, review_due in cases:
+            for due in due_for_case(stage, notification_due, review_due, services.partnership, services.calendar, now):
+                wanted.append((case_id, due, f"{ref}|{due.kind}|{due.slot}"))
+        day = digest_day(services.partnership, services.calendar, now)
+        digest_key = f"digest|{day.isoformat()}" if day else None
+        with services.database.transaction() as session:
+            taken = repositories.claimed_keys(session, [key for _, _, key in wanted] + ([digest_key] if digest_key else []))
+        claimed = sum(self._claim_for_case(case_id, due, key, now) for case_id, due, key in wanted if key not in taken)
+        if digest_key and digest_key not in taken:
+            claimed += self._plan_digest(now)
+        return claimed
+
+    def _claim_for_case(self, case_id: int, due: Due, key: str, now: datetime) -> int:
+        services = self.services
+        with services.database.transaction() as session:
+            work = Work(session, services.partnership, services.calendar, now)
+            case = repositories.case_by_id(session, case_id, lock=True)
+            if case is None:
+                return 0
+            # Re-read under the case's lock: it may have moved on since the plan was made.
+            still_due = due_for_case(
+                case.stage, case.notification_due, case.review_due, services.partnership, services.calendar, now
+            )
+            if due not in still_due or not work.claim(key, due.kind, case):
+                return 0
+            reminders.for_case(work, case, due, key)
+        return 1
+
+    def _plan_digest(self, now: datetime) -> int:
+        services = self.services
+        day = digest_day(services.partnership, services.calendar, now)
+        if day is None:
+            return 0
+        key = f"digest|{day.isoformat()}"
+        with services.database.transaction() as session:
+            work = Work(session, services.partnership, services.calendar, now)
+            if not work.claim(key, "digest"):
+                return 0
+            reminders.digest(work, day, key)
+        log.info("digest for %s queued", day)
+        return 1

@@ -1,0 +1,219 @@
+"""`cspr-bot demo`: a whole rapid review, played on a simulated clock, with no Slack workspace.
+
+It starts an in-process Slack stand-in and the real bot (HTTP endpoint, delivery, clockwork) on a
+fresh SQLite database in a temporary folder, then acts out the people: a referral the week before
+Christmas, triage, the private channel, sign-offs across Christmas, New Year and a local closure
+day, the chair's decision, the partners' endorsement and the send to the Panel. The clockwork ticks
+every simulated 15 minutes in between, so countdowns, reminders and digests happen as they would.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from bot.clock import SimulatedClock
+from bot.clockwork import Clockwork
+from bot.partnership import Partnership, load
+from bot.runner import Runner
+from bot.settings import Settings
+from bot.standin import SlackStandIn, SlackUser
+
+PARTNERSHIP_FILE = Path(__file__).with_name("partnership.yaml")
+LONDON = ZoneInfo("Europe/London")
+TICK = timedelta(minutes=15)
+PEOPLE = {
+    "U0DCHAIR": "pprg.chair.sam",
+    "U0DBIZMGR": "business.manager.jo",
+    "U0DLADSP": "la.delegate.amira",
+    "U0DICBDSP": "icb.delegate.tom",
+    "U0DPOLDSP": "police.delegate.rhys",
+    "U0DPOLICE": "police.lead.priya",
+    "U0DCSC": "csc.lead.dan",
+    "U0DHEALTH": "health.lead.grace",
+    "U0DEDU": "education.lead.lee",
+}
+GENERAL = "C0DEMOGEN"
+PPRG = "C0DEMOPPRG"
+
+
+def at(text: str) -> datetime:
+    """A moment in London time, as the people in the story live it."""
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON)
+
+
+class Tour:
+    def __init__(self, folder: Path) -> None:
+        self.partnership: Partnership = load(PARTNERSHIP_FILE)
+        self.clock = SimulatedClock(at("2026-12-14T08:00"))
+        self.slack = SlackStandIn(bot_token="xoxb-demo", signing_secret=secrets.token_hex(16), trigger_ttl=30)
+        for user_id, name in PEOPLE.items():
+            self.slack.add_user(user_id, name)
+        self.slack.add_channel(PPRG, "pprg", is_private=True, members=["U0DCHAIR", "U0DBIZMGR", "U0BOT"])
+        self.slack.add_channel(GENERAL, "partnership-general", members=[*PEOPLE, "U0BOT"])
+        self.folder = folder
+        self.runner: Runner | None = None
+        self.clockwork: Clockwork | None = None
+        self.moments: list[datetime] = []  # the simulated time of each transcript entry
+
+    def __enter__(self) -> Tour:
+        self.slack.start()
+        settings = Settings(
+            bot_token=self.slack.bot_token,
+            signing_secret=self.slack.signing_secret,
+            app_token=None,
+            api_url=self.slack.api_url,
+            database_url=f"sqlite:///{self.folder / 'demo.db'}",
+            config_path=PARTNERSHIP_FILE,
+        )
+        self.runner = Runner(settings, self.partnership, clock=self.clock, host="127.0.0.1", port=0).prepare()
+        port = self.runner.start_http()
+        self.slack.app_url = f"http://127.0.0.1:{port}/slack/events"
+        assert self.runner.services is not None
+        self.clockwork = Clockwork(self.runner.services)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.slack.stop()
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def _stamp(self) -> None:
+        """Give every transcript entry made since the last stamp the current simulated time."""
+        self.moments += [self.clock.now()] * (len(self.slack.log) - len(self.moments))
+
+    def until(self, moment: datetime) -> None:
+        """Let simulated time pass, ticking the clockwork every 15 minutes on the way."""
+        assert self.clockwork is not None
+        now = self.clock.now()
+        while now + TICK <= moment:
+            now = now + TICK
+            self.clock.set(now)
+            self.clockwork.tick(now)
+            self._stamp()
+        self.clock.set(moment)
+
+    # -- people --------------------------------------------------------------------------------
+
+    def person(self, name: str) -> SlackUser:
+        return self.slack.user(next(uid for uid, n in PEOPLE.items() if n == name))
+
+    def act(self, step: Callable[[], Any]) -> None:
+        step()
+        assert self.runner is not None and self.runner.services is not None
+        self.runner.services.wait_idle(10)
+        self._stamp()
+
+    def form(self, person: SlackUser, callback_id: str) -> str:
+        self.slack.wait_for(
+            lambda s: any(v.user == person.id and v.is_open and v.view.get("callback_id") == callback_id for v in s.views.values()),
+            message=f"the {callback_id} form",
+        )
+        return person.last_view(callback_id).id
+
+    def click_and_submit(self, person: SlackUser, action_id: str, callback_id: str, values: dict, **where: Any) -> None:
+        self.act(lambda: person.click(action_id, **where))
+        self.act(lambda: person.submit(self.form(person, callback_id), values))
+
+    def case_channel(self) -> str:
+        return self.slack.wait_for(lambda s: s.channel_by_name("rr-2026-001"), message="the case channel").id
+
+    # -- the story -----------------------------------------------------------------------------
+
+    def play(self) -> None:
+        priya, sam, jo = self.person("police.lead.priya"), self.person("pprg.chair.sam"), self.person("business.manager.jo")
+        self.until(at("2026-12-14T10:15"))
+        self.act(lambda: priya.command("/cspr", "refer", channel_id=GENERAL))
+        self.act(
+            lambda: priya.submit(
+                self.form(priya, "referral"),
+                {
+                    "referring_agency": "police",
+                    "child_identifier": "Child M",
+                    "age_band": "under_1",
+                    "harm": "serious_harm",
+                    "abuse_types": ["physical"],
+                    "incident_on": "2026-12-10",
+                    "aware_on": "2026-12-11",
+                    "agencies": ["police", "csc", "health", "education"],
+                    "summary": "Unexplained fractures found in a 4-month-old at hospital.",
+                    "criteria_view": "yes",
+                },
+            )
+        )
+        self.until(at("2026-12-14T11:00"))
+        self.click_and_submit(sam, "triage_more_info", "more_info", {"question": "Has a strategy meeting been held?"}, channel_id=PPRG)
+        self.until(at("2026-12-15T14:00"))
+        self.click_and_submit(sam, "triage_start", "start_review", {"notified_on": "2026-12-15"}, channel_id=PPRG)
+        channel = self.case_channel()
+        self.act(lambda: self.person("csc.lead.dan").command("/cspr", "status", channel_id=channel))
+
+        sign_offs = [
+            ("2026-12-16T11:00", "police.lead.priya", "police", "Police involvement summary uploaded to the secure store."),
+            ("2026-12-18T15:30", "education.lead.lee", "education", ""),
+            ("2027-01-06T10:30", "csc.lead.dan", "csc", "Chronology and practice episodes returned."),
+            ("2027-01-11T09:45", "health.lead.grace", "health", "Health visiting and hospital records reviewed."),
+        ]
+        for moment, name, agency, comment in sign_offs:
+            self.until(at(moment))
+            lead = self.person(name)
+            self.click_and_submit(lead, "signoff", "sign_off", {"comment": comment}, channel_id=channel, value=f"2026-001|{agency}")
+
+        self.until(at("2027-01-11T11:00"))
+        self.click_and_submit(
+            sam,
+            "decide_local_cspr",
+            "decide",
+            {"rationale": "Serious harm with learning for several agencies about bruising and injuries in non-mobile babies."},
+            channel_id=channel,
+        )
+        for moment, name in (("2027-01-11T11:30", "la.delegate.amira"), ("2027-01-11T14:00", "icb.delegate.tom"), ("2027-01-12T10:00", "police.delegate.rhys")):
+            self.until(at(moment))
+            self.act(lambda n=name: self.person(n).click("endorse"))
+        self.until(at("2027-01-12T15:00"))
+        self.click_and_submit(jo, "mark_sent", "mark_sent", {"sent_on": "2027-01-12"}, channel_id=channel)
+        self.until(at("2027-01-13T09:30"))
+
+    def transcript(self) -> list[dict[str, Any]]:
+        self._stamp()
+        entries = []
+        for entry, moment in zip(self.slack.transcript(), self.moments, strict=True):
+            local = moment.astimezone(LONDON)
+            entries.append({"time": local.isoformat(timespec="minutes"), **{k: entry[k] for k in ("kind", "channel", "author", "text")}})
+        return entries
+
+
+def write_transcript(entries: list[dict[str, Any]], out: TextIO, *, full: bool) -> None:
+    for entry in entries:
+        moment = datetime.fromisoformat(entry["time"])
+        where = entry["channel"] or "(modal)"
+        out.write(f"\n[{moment:%a} {moment.day} {moment:%b %Y %H:%M}] {where} · {entry['author']} ({entry['kind']})\n")
+        lines = entry["text"].splitlines() or [""]
+        if not full and entry["kind"] in ("update", "modal") and len(lines) > 3:
+            lines = [*lines[:3], f"… ({len(lines) - 3} more lines)"]
+        for line in lines:
+            out.write(f"    {line}\n")
+
+
+def run(json_path: Path | None = None, *, full: bool = False, out: TextIO = sys.stdout) -> list[dict[str, Any]]:
+    # The transcript is the output; the bot's own operational logging would only interleave with it.
+    logging.getLogger().setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory(prefix="cspr-demo-") as folder, Tour(Path(folder)) as tour:
+        tour.play()
+        entries = tour.transcript()
+    write_transcript(entries, out, full=full)
+    out.write(f"\n{len(entries)} events between {entries[0]['time']} and {entries[-1]['time']} (simulated time).\n")
+    if json_path is not None:
+        json_path.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        out.write(f"Transcript written to {json_path} as JSON.\n")
+    return entries

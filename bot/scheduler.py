@@ -1,0 +1,47 @@
+"""APScheduler wakes the tick every minute and runs the digest at its time. It holds nothing
+that matters: every job recomputes what is due from the database, so a restart loses nothing and
+several instances (each with its own in-memory scheduler) never send anything twice."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.clock import Clock
+from bot.clockwork import Clockwork, TickReport
+
+log = logging.getLogger(__name__)
+
+
+def start_scheduler(clockwork: Clockwork, clock: Clock) -> BackgroundScheduler:
+    partnership = clockwork.services.partnership
+    scheduler = BackgroundScheduler(
+        timezone=partnership.timezone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+    )
+    scheduler.add_job(_guarded("tick", clockwork.tick, clock), IntervalTrigger(minutes=1), id="tick")
+    digest_at = partnership.digest_at
+    scheduler.add_job(
+        _guarded("digest", clockwork.digest, clock),
+        CronTrigger(day_of_week="mon-fri", hour=digest_at.hour, minute=digest_at.minute, timezone=partnership.timezone),
+        id="digest",
+    )
+    scheduler.start()
+    return scheduler
+
+
+def _guarded(name: str, job: Callable, clock: Clock) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            report: TickReport = job(clock.now())
+            if report.claimed or report.delivered:
+                log.info("%s: %d claimed, %d delivered", name, report.claimed, report.delivered)
+        except Exception:
+            # The next run starts again from the database; nothing is lost by skipping this one.
+            log.exception("%s failed", name)
+
+    return run

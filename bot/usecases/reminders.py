@@ -1,0 +1,104 @@
+"""Time-driven notices, each queued in the transaction that claims its slot in the ledger."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from bot import cards
+from bot.outstanding import summary, waiting_on
+from bot.timetable import (
+    COUNTDOWN,
+    NOTIFICATION,
+    NOTIFICATION_OVERDUE,
+    OVERDUE,
+    REMINDER,
+    Due,
+)
+from bot.review import OPEN_STAGES, STAGE_LABELS, Stage
+from bot.usecases.queries import deadline
+from bot.work import Work
+from messages import render
+from storage import repositories
+from storage.models import Case
+
+
+def _end_of_today(work: Work) -> datetime:
+    """A daily notice that could not go out today is not worth sending tomorrow."""
+    tomorrow = work.today + timedelta(days=1)
+    return datetime.combine(tomorrow, time(0), tzinfo=work.partnership.timezone)
+
+
+def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
+    """Queue what `due` asks for. The caller has just claimed `claim_key`."""
+    if due.kind == COUNTDOWN:
+        work.refresh(case, cards.CASE)
+        return
+    waiting = waiting_on(case, work.partnership)
+    values: dict[str, Any] = {"case": case, "days_left": due.days_left, "waiting": waiting, "partnership": work.partnership}
+    channel_open = case.channel_id and case.channel_archived_at is None
+    expires = _end_of_today(work)
+    if due.kind == REMINDER:
+        everyone = list(dict.fromkeys(p for w in waiting for p in w.people))
+        if channel_open:
+            work.notify(f"{claim_key}|channel", case.channel_id, render("reminder", **values), case,
+                        while_stage=case.stage, while_waiting=everyone, expires_at=expires)
+        if due.days_left <= work.partnership.reminders.dm_from_days_left:
+            for person in dict.fromkeys(p for w in waiting if w.kind in ("signoff", "endorsement") for p in w.people):
+                tasks = [w.task for w in waiting if person in w.people]
+                work.notify(f"{claim_key}|dm|{person}", person, render("reminder_dm", tasks=tasks, **values), case,
+                            while_stage=case.stage, while_waiting=[person], expires_at=expires)
+    elif due.kind == OVERDUE:
+        message = render("overdue", **values)
+        if channel_open:
+            work.notify(f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires)
+        work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, message, case,
+                    while_stage=case.stage, expires_at=expires)
+    elif due.kind in (NOTIFICATION, NOTIFICATION_OVERDUE):
+        work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, render("notification_reminder", **values), case,
+                    while_stage=case.stage, expires_at=expires)
+    work.audit("cspr-bot", f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
+
+
+def digest(work: Work, day: date, claim_key: str) -> None:
+    """The PPRG's daily digest (case references and statuses only) and each person's own list."""
+    rows = []
+    personal: dict[str, list[dict[str, Any]]] = {}
+    for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
+        due = deadline(case)
+        left = work.calendar.days_left(day, due) if due else None
+        waiting = waiting_on(case, work.partnership)
+        stage = Stage(case.stage)
+        rows.append(
+            {
+                "ref": case.ref,
+                "stage": stage.value,
+                "stage_label": STAGE_LABELS[stage],
+                "due": due,
+                "left": left,
+                "waiting": summary(waiting),
+            }
+        )
+        for item in waiting:
+            if item.kind in ("signoff", "endorsement"):
+                for person in item.people:
+                    personal.setdefault(person, []).append(
+                        {"ref": case.ref, "task": item.task, "due": due, "left": left, "channel": case.channel_id}
+                    )
+    # Overdue first, then the nearest deadline; cases with no deadline last.
+    rows.sort(key=lambda row: (row["left"] is None, row["left"] if row["left"] is not None else 0, row["ref"]))
+    expires = _end_of_today(work)
+    work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, render("digest", day=day, rows=rows), expires_at=expires)
+    for person, items in personal.items():
+        work.notify(f"{claim_key}|dm|{person}", person, render("personal_digest", day=day, items=items), expires_at=expires)
+    work.audit("cspr-bot", "digest_queued", None, day=day.isoformat(), cases=len(rows), people=len(personal))
+
+
+def channel_archived(work: Work, case: Case) -> None:
+    """Someone archived a case channel by hand: stop posting there and tell the chairs, once."""
+    if case.channel_archived_at is not None:
+        return
+    case.channel_archived_at = work.now
+    work.audit("cspr-bot", "channel_archived", case, channel=case.channel_id)
+    for chair in work.partnership.chairs:
+        work.notify(f"{case.ref}|channel-archived|{chair}", chair, render("channel_archived", case=case), case)

@@ -1,0 +1,45 @@
+"""`cspr-bot demo` runs with no settings at all and tells the whole story."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
+
+
+def test_the_demo_plays_a_whole_rapid_review_in_under_a_minute(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "CSPR_"))}
+    started = time.monotonic()
+    done = subprocess.run(
+        [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    elapsed = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert elapsed < 60
+    assert list(tmp_path.iterdir()) == [tmp_path / "demo.json"]  # the database lived in a temporary folder
+    entries = json.loads((tmp_path / "demo.json").read_text())
+    texts = [entry["text"] for entry in entries]
+    story = [
+        "/cspr refer",
+        "created #rr-2026-001 (private)",
+        ":alarm_clock: *Rapid review 2026-001: 10 working days left*",
+        ":alarm_clock: *Rapid review 2026-001: due today*",
+        "Every agency has signed off.",
+        "*Decision for rapid review 2026-001: Local CSPR.*",
+        "was sent to the Panel on *Tue 12 Jan 2027*",
+    ]
+    positions = [next(i for i, text in enumerate(texts) if line in text) for line in story]
+    assert positions == sorted(positions)
+    # Nothing on Christmas Eve (a local closure day), the bank holidays or weekends.
+    for entry in entries:
+        day = datetime.fromisoformat(entry["time"]).date()
+        assert day not in (date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1))
+        assert day.weekday() < 5
+    # The child identifier and the summary never reach Slack.
+    bot_lines = [e["text"] for e in entries if e["author"] == "cspr-bot"]
+    assert not [t for t in bot_lines if "Child M" in t or "fractures" in t]
+    assert "[Mon 11 Jan 2027 09:00] #rr-2026-001 · cspr-bot (post)" in done.stdout
