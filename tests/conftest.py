@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, make_url, text
 
 from bot.clock import SimulatedClock
 from bot.partnership import Partnership, load
@@ -15,6 +19,7 @@ from bot.runner import Runner
 from bot.settings import Settings
 from bot.standin import SlackStandIn, SlackUser
 from bot.standin.state import View
+from tests import pgcluster
 
 HERE = Path(__file__).resolve().parent
 PARTNERSHIP_FILE = HERE / "data" / "partnership.yaml"
@@ -65,9 +70,44 @@ def partnership() -> Partnership:
     return load(PARTNERSHIP_FILE)
 
 
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'cspr.db'}"
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server: CSPR_TEST_POSTGRES_URL, a cluster started with `python -m
+    tests.pgcluster start`, or else a throwaway cluster for this test session."""
+    url = os.environ.get("CSPR_TEST_POSTGRES_URL") or pgcluster.url_of()
+    if url:
+        yield url
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cspr-test-pg-"))
+    try:
+        url = pgcluster.start(folder)
+    except pgcluster.ClusterUnavailable as problem:
+        if os.environ.get("CSPR_TEST_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here and not available: {problem}")
+        pytest.skip(f"PostgreSQL is not available: {problem}")
+    try:
+        yield url
+    finally:
+        pgcluster.stop(folder)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'cspr.db'}"
+        return
+    server = make_url(request.getfixturevalue("postgres_server"))
+    name = f"cspr_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @dataclass
