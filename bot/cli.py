@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import logging
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,8 @@ from bot.runner import Runner, StartupError, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
 from bot.slack_api import make_client
+from bot.usecases.retention import FREE_TEXT
+from storage import audit_chain, repositories
 
 log = logging.getLogger("cspr-bot")
 
@@ -58,6 +61,15 @@ def _parser() -> argparse.ArgumentParser:
     tick.add_argument("--now", type=_moment, help="the instant to run at, like 2027-01-04T09:05:00+00:00 (default: now)")
     tick.set_defaults(run=_tick)
 
+    retention = commands.add_parser("retention", help="remove identifiable text from long-closed cases")
+    retention.add_argument("--older-than", type=_months, metavar="AGE", help="like 24m or 2y (default: the partnership file's)")
+    retention.set_defaults(run=_retention)
+
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    verify = audit_commands.add_parser("verify", help="recompute the hash chain and name the first altered entry")
+    verify.set_defaults(run=_audit_verify)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="run the migrations up to the newest schema")
@@ -73,6 +85,13 @@ def _moment(value: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs a time zone offset, like +00:00")
     return moment
+
+
+def _months(value: str) -> int:
+    match = re.fullmatch(r"(\d+)([my])", value.strip().lower())
+    if not match or int(match[1]) == 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an age like 24m (months) or 2y (years)")
+    return int(match[1]) * (12 if match[2] == "y" else 1)
 
 
 def load_partnership(settings: Settings) -> Partnership:
@@ -91,6 +110,39 @@ def _demo(args: argparse.Namespace) -> int:
 
     tour.run(args.json, full=args.full)
     return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    partnership = load_partnership(settings)
+    database = open_database(settings)
+    try:
+        services = Services.assemble(partnership, database, SystemClock(), make_client(settings))
+        months = args.older_than or partnership.retention.older_than_months
+        changed = Clockwork(services).retention(SystemClock().now(), months)
+    finally:
+        database.dispose()
+    if changed:
+        fields = ", ".join(FREE_TEXT)
+        print(f"cspr-bot: removed {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}")
+    else:
+        print(f"cspr-bot: no closed case over {months} months old still holds identifiable text")
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    database = open_database(settings)
+    try:
+        with database.transaction() as session:
+            report = audit_chain.verify(repositories.audit_trail(session))
+    finally:
+        database.dispose()
+    if report.intact:
+        print(f"cspr-bot: the audit trail is intact ({report.entries} entries)")
+        return 0
+    print(f"cspr-bot: the audit trail has been tampered with: {report.problem}", file=sys.stderr)
+    return 1
 
 
 def _tick(args: argparse.Namespace) -> int:

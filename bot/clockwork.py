@@ -12,10 +12,14 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from dateutil.relativedelta import relativedelta
+
+from bot.outcomes import Done
 from bot.review import OPEN_STAGES
 from bot.services import Services
 from bot.timetable import Due, digest_day, due_for_case
 from bot.usecases import reminders
+from bot.usecases.retention import apply_retention
 from bot.work import Work
 from storage import repositories
 
@@ -41,6 +45,15 @@ class Clockwork:
         """The scheduler's digest job: today's digest, if not sent already, and delivery."""
         claimed = self._plan_digest(now)
         return TickReport(claimed, self.services.delivery.drain(now))
+
+    def retention(self, now: datetime, older_than_months: int | None = None) -> list[str]:
+        """Remove identifiable free text from cases closed longer ago than the retention period;
+        returns the references of the cases it changed. The cards it re-renders go out with the
+        next tick."""
+        months = older_than_months or self.services.partnership.retention.older_than_months
+        closed_before = now - relativedelta(months=months)
+        outcome = self.services.desk.run(now, apply_retention, "cspr-bot", closed_before=closed_before)
+        return list(outcome.data["cases"]) if isinstance(outcome, Done) else []
 
     def plan(self, now: datetime) -> int:
         services = self.services

@@ -84,7 +84,7 @@ class Delivery:
         self.client = client
         self.partnership = partnership
         self.calendar = calendar
-        self._bot_user_id = bot_user_id
+        self.bot_user_id = bot_user_id
 
     def drain(self, now: datetime) -> int:
         """Send everything due at `now`; returns how many items went out."""
@@ -232,7 +232,7 @@ class Delivery:
         while True:
             page = self.client.conversations_list(types="private_channel", exclude_archived=True, limit=200, cursor=cursor)
             for channel in page["channels"]:
-                if channel["name"] == name and channel.get("creator") == self._bot_user_id():
+                if channel["name"] == name and channel.get("creator") == self.bot_user_id():
                     with self.database.transaction() as session:
                         in_use = repositories.case_by_channel(session, channel["id"]) is not None
                     return None if in_use else channel

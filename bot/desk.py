@@ -13,6 +13,7 @@ from bot.outcomes import Done, Outcome, Refused
 from bot.partnership import Partnership
 from bot.work import Work
 from bot.working_days import WorkingCalendar
+from storage import repositories
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,11 @@ class Desk:
         if isinstance(outcome, Done) and outcome.changed:
             self._on_commit()
         return outcome
+
+    def first_delivery(self, event_id: str, now: datetime) -> bool:
+        """Record an Events API delivery; False if this event was handled before, by any instance."""
+        with self.database.transaction() as session:
+            return repositories.first_delivery(session, event_id, now)
 
     def _attempt(self, now: datetime, usecase: Callable[..., Outcome], actor: str, arguments: dict[str, Any]) -> Outcome:
         with self.database.session() as session:

@@ -47,6 +47,12 @@ class Reminders:
 
 
 @dataclass(frozen=True)
+class Retention:
+    older_than_months: int = 24  # identifiable free text of cases closed longer ago is removed
+    at: time = time(2, 0)  # when the daily retention job runs
+
+
+@dataclass(frozen=True)
 class Partnership:
     name: str
     timezone: ZoneInfo
@@ -59,6 +65,7 @@ class Partnership:
     closure_days: frozenset[date] = frozenset()
     reminders: Reminders = Reminders()
     digest_at: time = time(8, 30)
+    retention: Retention = Retention()
 
     def agency(self, key: str) -> Agency | None:
         return next((a for a in self.agencies if a.key == key), None)
@@ -83,9 +90,20 @@ def load(path: Path) -> Partnership:
     return parse(text, source)
 
 
+MAX_FILE_CHARACTERS = 1_000_000
+
+
 def parse(text: str, source: str = "partnership.yaml") -> Partnership:
+    if len(text) > MAX_FILE_CHARACTERS:
+        raise PartnershipFileError(source, [f"the file is larger than {MAX_FILE_CHARACTERS} characters"])
     loader = yaml.SafeLoader(text)
     try:
+        # Anchors and aliases are refused: they are never needed here and can multiply a small
+        # file into a huge one ("billion laughs").
+        aliases = [event for event in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(event, yaml.AliasEvent)]
+        if aliases:
+            mark = aliases[0].start_mark
+            raise PartnershipFileError(source, [f"line {mark.line + 1}: anchors and aliases (*name) are not allowed"])
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -202,6 +220,7 @@ class _Reader:
                 "agencies": True,
                 "reminders": False,
                 "digest": False,
+                "retention": False,
             },
         )
         name = self.text(top.get("partnership"), "partnership")
@@ -225,6 +244,7 @@ class _Reader:
         if "digest" in top:
             digest = self.mapping(top["digest"], "digest", {"time": False})
             digest_at = self.clock_time(digest.get("time"), "digest.time", digest_at)
+        retention = self.retention(top.get("retention"))
         if self.problems or name is None or pprg is None:
             return None
         return Partnership(
@@ -239,6 +259,7 @@ class _Reader:
             closure_days=closures,
             reminders=reminders,
             digest_at=digest_at,
+            retention=retention,
         )
 
     def timezone(self, node: yaml.Node | None) -> ZoneInfo:
@@ -295,6 +316,20 @@ class _Reader:
             elif key and name and leads:
                 agencies.append(Agency(key=key, name=name, leads=leads))
         return tuple(agencies)
+
+    def retention(self, node: yaml.Node | None) -> Retention:
+        defaults = Retention()
+        if node is None:
+            return defaults
+        fields = self.mapping(node, "retention", {"older_than_months": False, "time": False})
+        months = defaults.older_than_months
+        if "older_than_months" in fields:
+            value = self.value(fields["older_than_months"])
+            if type(value) is not int or not 1 <= value <= 1200:
+                self.problem(fields["older_than_months"], "retention.older_than_months", "should be a whole number of months, like 24")
+            else:
+                months = value
+        return Retention(older_than_months=months, at=self.clock_time(fields.get("time"), "retention.time", defaults.at))
 
     def reminders(self, node: yaml.Node | None) -> Reminders:
         if node is None:

@@ -1,4 +1,4 @@
-"""APScheduler wakes the tick every minute and runs the digest at its time. It holds nothing
+"""APScheduler wakes the tick every minute, runs the digest at its time and retention nightly. It holds nothing
 that matters: every job recomputes what is due from the database, so a restart loses nothing and
 several instances (each with its own in-memory scheduler) never send anything twice."""
 
@@ -30,8 +30,26 @@ def start_scheduler(clockwork: Clockwork, clock: Clock) -> BackgroundScheduler:
         CronTrigger(day_of_week="mon-fri", hour=digest_at.hour, minute=digest_at.minute, timezone=partnership.timezone),
         id="digest",
     )
+    retention_at = partnership.retention.at
+    scheduler.add_job(
+        _retention(clockwork, clock),
+        CronTrigger(hour=retention_at.hour, minute=retention_at.minute, timezone=partnership.timezone),
+        id="retention",
+    )
     scheduler.start()
     return scheduler
+
+
+def _retention(clockwork: Clockwork, clock: Clock) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            changed = clockwork.retention(clock.now())
+            if changed:
+                log.info("retention removed identifiable text from %d closed cases: %s", len(changed), ", ".join(changed))
+        except Exception:
+            log.exception("retention failed; it runs again tomorrow")
+
+    return run
 
 
 def _guarded(name: str, job: Callable, clock: Clock) -> Callable[[], None]:

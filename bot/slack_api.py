@@ -14,6 +14,19 @@ from bot.settings import Settings
 
 # Errors after which Slack may or may not have acted: check before sending again.
 _UNCERTAIN_ERRORS = {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Errors about the app's token or setup rather than the message: once an administrator fixes
+# them, everything waiting must still go out, so they are retried rather than given up on.
+_SETUP_ERRORS = {
+    "not_authed",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "token_expired",
+    "no_permission",
+    "missing_scope",
+    "org_login_required",
+    "team_access_not_granted",
+}
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -54,6 +67,8 @@ def classify(exc: Exception) -> CallFailure | None:
             return CallFailure(error=f"http_{status}", permanent=False, maybe_done=True)
         if error in _UNCERTAIN_ERRORS:
             return CallFailure(error=error, permanent=False, maybe_done=True)
+        if error in _SETUP_ERRORS:
+            return CallFailure(error=error, permanent=False, maybe_done=False)
         return CallFailure(error=error, permanent=True, maybe_done=False)
     if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError, TimeoutError)):
         return CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from bot.partnership import Partnership
 from bot.working_days import WorkingCalendar
 from storage import repositories
-from storage.models import AuditEvent, Card, Case, Claim, OutboxMessage
+from storage.models import Card, Case, Claim, OutboxMessage
 
 
 @dataclass
@@ -28,9 +28,7 @@ class Work:
 
     def audit(self, actor: str, action: str, case: Case | None = None, **detail: Any) -> None:
         """Record who did what. `detail` holds ids and choices, never child identifiers."""
-        self.session.add(
-            AuditEvent(at=self.now, actor=actor, action=action, case_id=case.id if case else None, detail=detail)
-        )
+        repositories.append_audit(self.session, self.now, actor, action, case.id if case else None, detail)
 
     def notify(
         self,

@@ -1,17 +1,32 @@
-"""Events from Slack: the App Home tab."""
+"""Events from Slack: the App Home tab, and people joining case channels. Each event is handled
+once, however often Slack delivers it and whichever instance receives it."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.outcomes import Done
-from bot.usecases import queries
+from bot.usecases import channels, queries
 from handlers.guard import Incoming, guarded
 from messages import render
 
 
 def register(app: App) -> None:
+    app.middleware(once_per_event)
     app.event("app_home_opened")(guarded(home_opened))
+    app.event("member_joined_channel")(guarded(member_joined))
+
+
+def once_per_event(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse | None:  # noqa: A002
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if event_id:
+        services = context["services"]
+        if not services.desk.first_delivery(str(event_id)[:64], services.clock.now()):
+            return BoltResponse(status=200, body="")
+    next()
+    return None
 
 
 def home_opened(incoming: Incoming) -> None:
@@ -19,7 +34,21 @@ def home_opened(incoming: Incoming) -> None:
     event = incoming.body.get("event") or {}
     if event.get("tab") not in (None, "home"):
         return
-    outcome = incoming.services.desk.run(incoming.now, queries.home, str(event.get("user", "")))
+    user = str(event.get("user", ""))
+    outcome = incoming.services.desk.run(incoming.now, queries.home, user)
     if isinstance(outcome, Done):
         view = render("app_home", partnership=incoming.services.partnership, **outcome.data)
-        incoming.client.views_publish(user_id=str(event.get("user", "")), view=view)
+        incoming.client.views_publish(user_id=user, view=view)
+
+
+def member_joined(incoming: Incoming) -> None:
+    incoming.ack()
+    event = incoming.body.get("event") or {}
+    services = incoming.services
+    services.desk.run(
+        incoming.now,
+        channels.member_joined,
+        str(event.get("user", "")),
+        channel_id=str(event.get("channel", "")),
+        bot_user=services.delivery.bot_user_id(),
+    )

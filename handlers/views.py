@@ -80,7 +80,10 @@ def criteria_not_met(incoming: Incoming) -> None:
 
 def more_information(incoming: Incoming) -> None:
     question = str(_values(incoming).get("question") or "")
-    incoming.answer_form(incoming.run(referrals.ask_for_information, ref=_ref(incoming), question=question))
+    view_id = str(incoming.body["view"]["id"])
+    incoming.answer_form(
+        incoming.run(referrals.ask_for_information, ref=_ref(incoming), question=question, request_key=view_id)
+    )
 
 
 def sign_off(incoming: Incoming) -> None:

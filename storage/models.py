@@ -87,6 +87,8 @@ class Case(Base):
     closure_note: Mapped[str | None] = mapped_column(Text)
     # Set when Slack reports the case channel archived: nothing more is posted there.
     channel_archived_at: Mapped[datetime | None]
+    # Set when retention removed the identifiable free text of a long-closed case.
+    redacted_at: Mapped[datetime | None]
 
     agencies: Mapped[list[CaseAgency]] = relationship(
         back_populates="case", order_by="CaseAgency.id", cascade="all, delete-orphan"
@@ -153,6 +155,8 @@ class InfoRequest(Base):
     __tablename__ = "info_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The question form's Slack view id: the same submission delivered twice asks once.
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     asked_by: Mapped[str] = mapped_column(String(32))
     question: Mapped[str | None] = mapped_column(Text)
@@ -223,13 +227,28 @@ class OutboxMessage(Base):
 
 
 class AuditEvent(Base):
-    """Append-only record of who did what, when, and the Slack ids involved."""
+    """Append-only record of who did what, when, and the Slack ids involved. Each entry carries
+    the hash of the one before it, so an edited or deleted entry breaks the chain (see
+    `bot.audit`); database triggers refuse updates and deletes."""
 
     __tablename__ = "audit_events"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    # Numbered by the appender, not a sequence: the chain has no gaps to explain.
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(48), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled, by Slack's event id, so retries and a second
+    instance receiving the same event do nothing twice."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Card, Case, CaseSequence, Claim, Decision, OutboxMessage
+from storage.audit_chain import GENESIS, entry_hash
+from storage.models import (
+    AuditEvent,
+    Card,
+    Case,
+    CaseSequence,
+    Claim,
+    Decision,
+    InfoRequest,
+    OutboxMessage,
+    ProcessedEvent,
+)
 
 
 def next_case_number(session: Session, year: int) -> int:
@@ -19,6 +32,53 @@ def next_case_number(session: Session, year: int) -> int:
     return session.execute(
         update(CaseSequence).where(CaseSequence.year == year).values(last=CaseSequence.last + 1).returning(CaseSequence.last)
     ).scalar_one()
+
+
+# Any constant will do; every instance must use the same one.
+_AUDIT_LOCK = 0x41554454
+
+
+def append_audit(
+    session: Session, at: datetime, actor: str, action: str, case_id: int | None, detail: dict[str, Any]
+) -> AuditEvent:
+    """Add the next entry to the hash-chained audit trail. Appends queue one after another
+    (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock every transaction
+    already holds), so the chain never forks."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    previous_id, previous_hash = (last.id, last.hash) if last else (0, GENESIS)
+    entry_id = previous_id + 1
+    event = AuditEvent(
+        id=entry_id,
+        at=at,
+        actor=actor,
+        action=action,
+        case_id=case_id,
+        detail=detail,
+        prev_hash=previous_hash,
+        hash=entry_hash(previous_hash, entry_id, at, actor, action, case_id, detail),
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def audit_trail(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every audit entry in order, read in batches so a long trail does not fill memory."""
+    after = 0
+    while True:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].id
+        session.expunge_all()
+
+
+def first_delivery(session: Session, event_id: str, at: datetime) -> bool:
+    """Record an Events API delivery; False if this event was handled before."""
+    return _insert_unless_taken(session, ProcessedEvent(event_id=event_id, received_at=at))
 
 
 def _case_query():
@@ -54,15 +114,39 @@ def case_by_referral(session: Session, referral_key: str) -> Case | None:
     return session.scalars(select(Case).where(Case.referral_key == referral_key)).one_or_none()
 
 
+def info_request(session: Session, request_key: str) -> InfoRequest | None:
+    return session.scalars(select(InfoRequest).where(InfoRequest.request_key == request_key)).one_or_none()
+
+
 def cases_in(session: Session, stages: tuple[str, ...]) -> list[Case]:
     return list(session.scalars(_case_query().where(Case.stage.in_(stages)).order_by(Case.id)))
+
+
+def closed_unredacted(session: Session, closed_stage: str, closed_before: datetime) -> list[Case]:
+    return list(
+        session.scalars(
+            _case_query()
+            .where(Case.stage == closed_stage, Case.closed_at < closed_before, Case.redacted_at.is_(None))
+            .order_by(Case.id)
+            .with_for_update(of=Case)
+        )
+    )
+
+
+def scrub_outbox(session: Session, case_id: int) -> int:
+    """Drop the rendered text of a case's finished outbox messages; returns how many."""
+    return session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.case_id == case_id, OutboxMessage.status != "pending")
+        .values(payload={"removed": "retention"})
+    ).rowcount
 
 
 def card(session: Session, case_id: int, kind: str) -> Card | None:
     return session.scalars(select(Card).where(Card.case_id == case_id, Card.kind == kind)).one_or_none()
 
 
-def _insert_unless_taken(session: Session, row: OutboxMessage | Claim) -> bool:
+def _insert_unless_taken(session: Session, row: OutboxMessage | Claim | ProcessedEvent) -> bool:
     """Insert a row whose unique key may already exist. A savepoint keeps the surrounding
     transaction usable when it does (another tick or process got there first)."""
     try:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from bot import cards, permissions
+from bot.outcomes import Done, Outcome
 from bot.review import Stage
 from bot.timetable import COUNTDOWN
 from bot.work import Work
 from messages import render
+from storage import repositories
 from storage.models import Case
 
 
@@ -42,3 +44,16 @@ def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_
         render("channel_failed", case=case, error=error),
         case,
     )
+
+
+def member_joined(work: Work, actor: str, channel_id: str, bot_user: str) -> Outcome:
+    """Someone joined a case channel. A person the partnership file does not name is reported in
+    the channel, naming them and the chairs, once per person and case."""
+    case = repositories.case_by_channel(work.session, channel_id)
+    if case is None or actor == bot_user or actor in work.partnership.everyone():
+        return Done(changed=False)
+    if not work.claim(f"{case.ref}|stranger|{actor}", "stranger", case):
+        return Done(changed=False)
+    work.audit(actor, "stranger_joined", case, channel=channel_id)
+    work.notify(f"{case.ref}|stranger|{actor}", channel_id, render("stranger_joined", case=case, user=actor, chairs=work.partnership.chairs), case)
+    return Done()

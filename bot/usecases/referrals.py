@@ -112,7 +112,9 @@ def criteria_not_met(work: Work, actor: str, ref: str, reason: str) -> Outcome:
     return Done(reply=f"Case {case.ref} closed: criteria not met, recorded as local learning.")
 
 
-def ask_for_information(work: Work, actor: str, ref: str, question: str) -> Outcome:
+def ask_for_information(work: Work, actor: str, ref: str, question: str, request_key: str) -> Outcome:
+    if repositories.info_request(work.session, request_key) is not None:
+        return Done(reply="Your question has already been sent.", changed=False)
     case = _triageable(work, actor, ref)
     if isinstance(case, Refused):
         return case
@@ -121,7 +123,7 @@ def ask_for_information(work: Work, actor: str, ref: str, question: str) -> Outc
         return Invalid({"question": "Say what information the PPRG needs."})
     if len(question) > REASON_MAX:
         return Invalid({"question": f"Keep the question within {REASON_MAX} characters."})
-    request = InfoRequest(asked_by=actor, question=question, asked_at=work.now)
+    request = InfoRequest(request_key=request_key, asked_by=actor, question=question, asked_at=work.now)
     case.info_requests.append(request)
     work.session.flush()
     work.audit(actor, "information_requested", case, request=request.id)

@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('closed_reason', sa.String(length=32), nullable=True),
     sa.Column('closure_note', sa.Text(), nullable=True),
     sa.Column('channel_archived_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('redacted_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
     sa.UniqueConstraint('channel_id', name=op.f('uq_cases_channel_id')),
     sa.UniqueConstraint('ref', name=op.f('uq_cases_ref')),
@@ -57,15 +58,23 @@ def upgrade() -> None:
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cases_stage'), ['stage'], unique=False)
 
+    op.create_table('processed_events',
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('event_id', name=op.f('pk_processed_events'))
+    )
     op.create_table('audit_events',
-    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=32), nullable=False),
     sa.Column('action', sa.String(length=48), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=True),
     sa.Column('detail', sa.JSON(), nullable=False),
+    sa.Column('prev_hash', sa.String(length=64), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_audit_events_case_id_cases')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events')),
+    sa.UniqueConstraint('hash', name=op.f('uq_audit_events_hash'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_events_action'), ['action'], unique=False)
@@ -123,12 +132,14 @@ def upgrade() -> None:
     )
     op.create_table('info_requests',
     sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_key', sa.String(length=64), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('asked_by', sa.String(length=32), nullable=False),
     sa.Column('question', sa.Text(), nullable=True),
     sa.Column('asked_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_info_requests_case_id_cases')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_info_requests'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_info_requests')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_info_requests_request_key'))
     )
     op.create_table('outbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -173,9 +184,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_endorsements')),
     sa.UniqueConstraint('decision_id', 'partner', name=op.f('uq_endorsements_decision_id_partner'))
     )
+    _make_audit_trail_append_only()
 
 
 def downgrade() -> None:
+    _drop_append_only_triggers()
     op.drop_table('endorsements')
     op.drop_table('signoffs')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
@@ -192,8 +205,45 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_events_action'))
 
     op.drop_table('audit_events')
+    op.drop_table('processed_events')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_stage'))
 
     op.drop_table('cases')
     op.drop_table('case_sequences')
+
+
+APPEND_ONLY = "audit_events is append-only"
+
+
+def _make_audit_trail_append_only() -> None:
+    """The audit trail refuses updates and deletes in the database itself."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(
+            "CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN RAISE EXCEPTION '{APPEND_ONLY}'; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
+            "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()"
+        )
+    else:
+        for statement in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER audit_events_no_{statement.lower()} BEFORE {statement} ON audit_events "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+            )
+
+
+def _drop_append_only_triggers() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_truncate ON audit_events")
+        op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_update")
+        op.execute("DROP TRIGGER IF EXISTS audit_events_no_delete")
