@@ -22,7 +22,9 @@ def endorse_kind(role: str) -> str:
     return ENDORSE_PREFIX + role
 
 
-def render_card(kind: str, case: Case, partnership: Partnership, calendar: WorkingCalendar, today: date) -> dict[str, Any]:
+def render_card(
+    kind: str, case: Case, partnership: Partnership, calendar: WorkingCalendar, today: date
+) -> dict[str, Any]:
     facts = case_facts(case, partnership, calendar, today)
     if kind == TRIAGE:
         return render("triage_card", **facts)

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import re
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import partnership as partnership_file
 from bot.clock import SystemClock
 from bot.clockwork import Clockwork
 from bot.partnership import Partnership, PartnershipFileError
-from bot.runner import Runner, StartupError, open_database
+from bot.runner import CommandFailed, Runner, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
 from bot.slack_api import make_client
@@ -29,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.run(args) or 0)
-    except (SettingError, StartupError) as exc:
+    except (SettingError, CommandFailed) as exc:
         for line in str(exc).splitlines():
             print(f"cspr-bot: {line}", file=sys.stderr)
         return 2
@@ -58,11 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=_demo)
 
     tick = commands.add_parser("tick", help="run one pass of everything due (reminders, digest, delivery) and exit")
-    tick.add_argument("--now", type=_moment, help="the instant to run at, like 2027-01-04T09:05:00+00:00 (default: now)")
+    tick.add_argument(
+        "--now", type=_moment, help="the instant to run at, like 2027-01-04T09:05:00+00:00 (default: now)"
+    )
     tick.set_defaults(run=_tick)
 
     retention = commands.add_parser("retention", help="remove identifiable text from long-closed cases")
-    retention.add_argument("--older-than", type=_months, metavar="AGE", help="like 24m or 2y (default: the partnership file's)")
+    retention.add_argument(
+        "--older-than", type=_months, metavar="AGE", help="like 24m or 2y (default: the partnership file's)"
+    )
     retention.set_defaults(run=_retention)
 
     audit = commands.add_parser("audit", help="the audit trail")
@@ -124,7 +130,9 @@ def _retention(args: argparse.Namespace) -> int:
         database.dispose()
     if changed:
         fields = ", ".join(FREE_TEXT)
-        print(f"cspr-bot: removed {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}")
+        print(
+            f"cspr-bot: removed {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}"
+        )
     else:
         print(f"cspr-bot: no closed case over {months} months old still holds identifiable text")
     return 0
@@ -153,6 +161,10 @@ def _tick(args: argparse.Namespace) -> int:
     try:
         services = Services.assemble(partnership, database, SystemClock(), make_client(settings))
         report = Clockwork(services).tick(args.now or SystemClock().now())
+    except DBAPIError as exc:
+        raise CommandFailed(
+            f"the database stopped answering during the tick ({type(exc.orig).__name__}); nothing is lost, run it again"
+        ) from None
     finally:
         database.dispose()
     print(f"cspr-bot: tick claimed {report.claimed} and delivered {report.delivered}")

@@ -58,10 +58,7 @@ class Clockwork:
     def plan(self, now: datetime) -> int:
         services = self.services
         with services.database.transaction() as session:
-            cases = [
-                (case.id, case.ref, case.stage, case.notification_due, case.review_due)
-                for case in repositories.cases_in(session, tuple(s.value for s in OPEN_STAGES))
-            ]
+            cases = repositories.deadlines_in(session, tuple(s.value for s in OPEN_STAGES))
         wanted: list[tuple[int, Due, str]] = []
         for case_id, ref, stage, notification_due, review_due in cases:
             for due in due_for_case(stage, notification_due, review_due, services.partnership, services.calendar, now):
@@ -69,7 +66,9 @@ class Clockwork:
         day = digest_day(services.partnership, services.calendar, now)
         digest_key = f"digest|{day.isoformat()}" if day else None
         with services.database.transaction() as session:
-            taken = repositories.claimed_keys(session, [key for _, _, key in wanted] + ([digest_key] if digest_key else []))
+            taken = repositories.claimed_keys(
+                session, [key for _, _, key in wanted] + ([digest_key] if digest_key else [])
+            )
         claimed = sum(self._claim_for_case(case_id, due, key, now) for case_id, due, key in wanted if key not in taken)
         if digest_key and digest_key not in taken:
             claimed += self._plan_digest(now)

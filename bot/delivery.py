@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from slack_sdk import WebClient
@@ -50,6 +51,12 @@ class _Failed(Exception):
 class _Sent:
     result: dict[str, Any] = field(default_factory=dict)
     follow_up: Callable[[Work], None] | None = None
+
+
+def _record_channel(case_id: int, channel_id: str, name: str, started_by: str, work: Work) -> None:
+    case = repositories.case_by_id(work.session, case_id, lock=True)
+    assert case is not None
+    channel_opened(work, case, channel_id, name, started_by)
 
 
 def _failure(exc: Exception) -> CallFailure:
@@ -116,7 +123,9 @@ class Delivery:
             look_first = message.outcome_unknown
             message.outcome_unknown = True
             item = {"key": message.key, "kind": message.kind, "case_id": message.case_id, **message.payload}
-        send = {"notice": self._send_notice, "invite": self._send_invite, "open_channel": self._open_channel}[item["kind"]]
+        send = {"notice": self._send_notice, "invite": self._send_invite, "open_channel": self._open_channel}[
+            item["kind"]
+        ]
         try:
             sent = send(item, now, look_first)
         except Exception as exc:
@@ -217,20 +226,16 @@ class Delivery:
                     continue
             if not channel.get("is_private"):
                 raise _Failed(CallFailure("channel_not_private", permanent=True, maybe_done=False))
-            channel_id, channel_name_ = channel["id"], channel["name"]
-
-            def follow_up(work: Work) -> None:
-                locked = repositories.case_by_id(work.session, item["case_id"], lock=True)
-                assert locked is not None
-                channel_opened(work, locked, channel_id, channel_name_, item["started_by"])
-
-            return _Sent({"channel": channel_id, "name": channel_name_}, follow_up)
+            follow_up = partial(_record_channel, item["case_id"], channel["id"], channel["name"], item["started_by"])
+            return _Sent({"channel": channel["id"], "name": channel["name"]}, follow_up)
         raise _Failed(CallFailure("no free channel name", permanent=True, maybe_done=False))
 
     def _own_unused_channel(self, name: str) -> dict[str, Any] | None:
         cursor = None
         while True:
-            page = self.client.conversations_list(types="private_channel", exclude_archived=True, limit=200, cursor=cursor)
+            page = self.client.conversations_list(
+                types="private_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
             for channel in page["channels"]:
                 if channel["name"] == name and channel.get("creator") == self.bot_user_id():
                     with self.database.transaction() as session:

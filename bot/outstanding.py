@@ -31,7 +31,9 @@ def waiting_on(case: Case, partnership: Partnership) -> list[Waiting]:
             if agency is not None
         ]
         if not waiting:
-            waiting = [Waiting("decision", "the PPRG recommendation", "record the PPRG recommendation", partnership.chairs)]
+            waiting = [
+                Waiting("decision", "the PPRG recommendation", "record the PPRG recommendation", partnership.chairs)
+            ]
         return waiting
     if stage is Stage.AWAITING_ENDORSEMENT and case.decision is not None:
         done = {endorsement.partner for endorsement in case.decision.endorsements}
@@ -46,7 +48,9 @@ def waiting_on(case: Case, partnership: Partnership) -> list[Waiting]:
             if role not in done
         ]
     if stage is Stage.DECIDED:
-        return [Waiting("panel", "sending to the Panel", "send the rapid review to the Panel and mark it sent", triage_team)]
+        return [
+            Waiting("panel", "sending to the Panel", "send the rapid review to the Panel and mark it sent", triage_team)
+        ]
     return []
 
 

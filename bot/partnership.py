@@ -86,29 +86,30 @@ def load(path: Path) -> Partnership:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PartnershipFileError(source, [f"cannot read the file ({exc.strerror}); set CSPR_CONFIG to its path"]) from None
+        raise PartnershipFileError(
+            source, [f"cannot read the file ({exc.strerror}); set CSPR_CONFIG to its path"]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise PartnershipFileError(source, [f"byte {exc.start} is not UTF-8 text; save the file as UTF-8"]) from None
     return parse(text, source)
 
 
 MAX_FILE_CHARACTERS = 1_000_000
+MAX_NESTING = 20
 
 
 def parse(text: str, source: str = "partnership.yaml") -> Partnership:
     if len(text) > MAX_FILE_CHARACTERS:
         raise PartnershipFileError(source, [f"the file is larger than {MAX_FILE_CHARACTERS} characters"])
-    loader = yaml.SafeLoader(text)
     try:
-        # Anchors and aliases are refused: they are never needed here and can multiply a small
-        # file into a huge one ("billion laughs").
-        aliases = [event for event in yaml.parse(text, Loader=yaml.SafeLoader) if isinstance(event, yaml.AliasEvent)]
-        if aliases:
-            mark = aliases[0].start_mark
-            raise PartnershipFileError(source, [f"line {mark.line + 1}: anchors and aliases (*name) are not allowed"])
+        _refuse_hostile_structure(text, source)
+        loader = yaml.SafeLoader(text)
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
-        raise PartnershipFileError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PartnershipFileError(source, [f"{where}not valid YAML ({_printable(str(problem))})"]) from None
     reader = _Reader(loader)
     try:
         partnership = reader.partnership(root)
@@ -120,6 +121,28 @@ def parse(text: str, source: str = "partnership.yaml") -> Partnership:
     return partnership
 
 
+def _refuse_hostile_structure(text: str, source: str) -> None:
+    """Anchors and aliases are never needed here and can multiply a small file into a huge one
+    ("billion laughs"); deep nesting is never needed either and can exhaust the parser's stack."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            where = event.start_mark.line + 1
+            raise PartnershipFileError(source, [f"line {where}: anchors and aliases (*name) are not allowed"])
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_NESTING:
+                where = event.start_mark.line + 1
+                raise PartnershipFileError(source, [f"line {where}: nested more than {MAX_NESTING} levels deep"])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _printable(text: str) -> str:
+    """Text from the file, safe to print on one line: control characters shown escaped."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 class _Reader:
     """Walks the YAML node tree so that every problem can name its line."""
 
@@ -129,7 +152,7 @@ class _Reader:
 
     def problem(self, node: yaml.Node | None, key: str, message: str) -> None:
         line = f"line {node.start_mark.line + 1}, " if node is not None else ""
-        self.problems.append(f"{line}{key}: {message}")
+        self.problems.append(f"{line}{key or '(top level)'}: {_printable(message)}")
 
     def mapping(self, node: yaml.Node, key: str, known: dict[str, bool]) -> dict[str, yaml.Node]:
         """Children by key; `known` maps each allowed key to whether it is required."""
@@ -138,7 +161,9 @@ class _Reader:
             return {}
         children: dict[str, yaml.Node] = {}
         for key_node, value_node in node.value:
-            name = str(key_node.value)
+            name = (
+                _printable(str(key_node.value)) if isinstance(key_node, yaml.ScalarNode) else "(a key that is not text)"
+            )
             path = f"{key}.{name}" if key else name
             if name in children:
                 self.problem(key_node, path, "appears twice")
@@ -158,7 +183,9 @@ class _Reader:
         except (ValueError, yaml.YAMLError):
             return None
 
-    def text(self, node: yaml.Node | None, key: str, pattern: re.Pattern[str] | None = None, hint: str = "") -> str | None:
+    def text(
+        self, node: yaml.Node | None, key: str, pattern: re.Pattern[str] | None = None, hint: str = ""
+    ) -> str | None:
         if node is None:
             return None
         value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
@@ -197,7 +224,7 @@ class _Reader:
         raw = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
         match = CLOCK_TIME.match(raw)
         if not match:
-            self.problem(node, key, f"{raw!r} is not a 24-hour time like \"09:00\"")
+            self.problem(node, key, f'{raw!r} is not a 24-hour time like "09:00"')
             return default
         return time(int(match[1]), int(match[2]))
 
@@ -225,15 +252,20 @@ class _Reader:
         )
         name = self.text(top.get("partnership"), "partnership")
         zone = self.timezone(top.get("timezone"))
-        pprg = self.text(top.get("pprg_channel"), "pprg_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)")
+        pprg = self.text(
+            top.get("pprg_channel"), "pprg_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)"
+        )
         prefix = "rr"
         if "channel_prefix" in top:
-            prefix = self.text(
-                top["channel_prefix"],
-                "channel_prefix",
-                CHANNEL_PREFIX,
-                "must be lowercase letters, digits and hyphens, at most 21 characters",
-            ) or prefix
+            prefix = (
+                self.text(
+                    top["channel_prefix"],
+                    "channel_prefix",
+                    CHANNEL_PREFIX,
+                    "must be lowercase letters, digits and hyphens, at most 21 characters",
+                )
+                or prefix
+            )
         chairs = self.users(top.get("chairs"), "chairs", required=True)
         managers = self.users(top.get("business_managers"), "business_managers", required=False)
         partners = self.partners(top.get("safeguarding_partners"))
@@ -293,7 +325,9 @@ class _Reader:
             if type(value) is date:
                 days.add(value)
             else:
-                self.problem(item, f"extra_closure_days[{i}]", f"{getattr(item, 'value', '')!r} is not a date like 2026-12-24")
+                self.problem(
+                    item, f"extra_closure_days[{i}]", f"{getattr(item, 'value', '')!r} is not a date like 2026-12-24"
+                )
         return frozenset(days)
 
     def agencies(self, node: yaml.Node | None) -> tuple[Agency, ...]:
@@ -307,7 +341,10 @@ class _Reader:
             path = f"agencies[{i}]"
             fields = self.mapping(item, path, {"key": True, "name": True, "leads": True})
             key = self.text(
-                fields.get("key"), f"{path}.key", AGENCY_KEY, "must be lowercase letters, digits and underscores, like csc"
+                fields.get("key"),
+                f"{path}.key",
+                AGENCY_KEY,
+                "must be lowercase letters, digits and underscores, like csc",
             )
             name = self.text(fields.get("name"), f"{path}.name")
             leads = self.users(fields.get("leads"), f"{path}.leads", required=True)
@@ -326,10 +363,16 @@ class _Reader:
         if "older_than_months" in fields:
             value = self.value(fields["older_than_months"])
             if type(value) is not int or not 1 <= value <= 1200:
-                self.problem(fields["older_than_months"], "retention.older_than_months", "should be a whole number of months, like 24")
+                self.problem(
+                    fields["older_than_months"],
+                    "retention.older_than_months",
+                    "should be a whole number of months, like 24",
+                )
             else:
                 months = value
-        return Retention(older_than_months=months, at=self.clock_time(fields.get("time"), "retention.time", defaults.at))
+        return Retention(
+            older_than_months=months, at=self.clock_time(fields.get("time"), "retention.time", defaults.at)
+        )
 
     def reminders(self, node: yaml.Node | None) -> Reminders:
         if node is None:
@@ -346,14 +389,20 @@ class _Reader:
                 or not all(type(v) is int and 0 <= v <= 15 for v in value)
                 or len(set(value)) != len(value)
             ):
-                self.problem(days_node, "reminders.days_left", "should be a list of distinct whole numbers from 0 to 15, like [10, 5, 3, 2, 1, 0]")
+                self.problem(
+                    days_node,
+                    "reminders.days_left",
+                    "should be a list of distinct whole numbers from 0 to 15, like [10, 5, 3, 2, 1, 0]",
+                )
             else:
                 days_left = tuple(sorted(value, reverse=True))
         dm_from = defaults.dm_from_days_left
         if "dm_from_days_left" in fields:
             value = self.value(fields["dm_from_days_left"])
             if type(value) is not int or not 0 <= value <= 15:
-                self.problem(fields["dm_from_days_left"], "reminders.dm_from_days_left", "should be a whole number from 0 to 15")
+                self.problem(
+                    fields["dm_from_days_left"], "reminders.dm_from_days_left", "should be a whole number from 0 to 15"
+                )
             else:
                 dm_from = value
         return Reminders(

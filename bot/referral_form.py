@@ -7,6 +7,7 @@ Pure: `validate` takes the raw values and today's date and answers with either a
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -81,8 +82,8 @@ def validate(raw: dict[str, Any], partnership: Partnership, today: date) -> Refe
     errors: dict[str, str] = {}
     agency_keys = {agency.key for agency in partnership.agencies}
 
-    referring = raw.get("referring_agency")
-    if referring not in agency_keys:
+    referring = _choice(raw.get("referring_agency"), agency_keys)
+    if referring is None:
         errors["referring_agency"] = "Choose the agency making the referral."
 
     identifier = clean(raw.get("child_identifier"))
@@ -94,10 +95,10 @@ def validate(raw: dict[str, Any], partnership: Partnership, today: date) -> Refe
         ("harm", HARMS, "what happened"),
         ("criteria_view", CRITERIA_VIEWS, "whether you think the criteria are met"),
     ):
-        if raw.get(block) not in options:
+        if _choice(raw.get(block), options) is None:
             errors[block] = f"Choose {label}."
 
-    abuse = [value for value in raw.get("abuse_types") or [] if value in ABUSE_TYPES]
+    abuse = _choices(raw.get("abuse_types"), ABUSE_TYPES)
     if not abuse:
         errors["abuse_types"] = "Choose at least one type of abuse or neglect, or Not known."
     elif "not_known" in abuse and len(abuse) > 1:
@@ -116,7 +117,7 @@ def validate(raw: dict[str, Any], partnership: Partnership, today: date) -> Refe
     elif incident_on is not None and incident_on <= today and aware_on < incident_on:
         errors["aware_on"] = "The local authority cannot have become aware before the incident."
 
-    involved = [key for key in raw.get("agencies") or [] if key in agency_keys]
+    involved = _choices(raw.get("agencies"), agency_keys)
     if not involved:
         errors["agencies"] = "Choose every agency involved with the child (at least one)."
 
@@ -141,6 +142,16 @@ def validate(raw: dict[str, Any], partnership: Partnership, today: date) -> Refe
         summary=summary,
         criteria_view=str(raw["criteria_view"]),
     )
+
+
+def _choice(value: Any, options: Collection[str]) -> str | None:
+    """The chosen option, if it is one of the form's; anything else (only a tampered request
+    sends something else) counts as not chosen."""
+    return value if isinstance(value, str) and value in options else None
+
+
+def _choices(value: Any, options: Collection[str]) -> list[str]:
+    return [item for item in value if _choice(item, options)] if isinstance(value, list) else []
 
 
 def _date(value: Any) -> date | None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from enum import StrEnum
 
 from bot.working_days import WorkingCalendar
 
+# Case references are the year and a sequence number: 2026-004. ASCII digits only, bounded.
+CASE_REF = re.compile(r"[0-9]{4}-[0-9]{3,6}")
 NOTIFICATION_WORKING_DAYS = 5
 RAPID_REVIEW_WORKING_DAYS = 15
 
@@ -43,6 +46,10 @@ OPEN_STAGES = tuple(stage for stage in Stage if stage is not Stage.CLOSED)
 # (from the date the notification was sent until the review goes to the Panel).
 NOTIFICATION_STAGES = (Stage.REFERRED,)
 REVIEW_STAGES = (Stage.OPENING, Stage.RAPID_REVIEW, Stage.AWAITING_ENDORSEMENT, Stage.DECIDED)
+
+
+def is_case_ref(text: object) -> bool:
+    return isinstance(text, str) and CASE_REF.fullmatch(text) is not None
 
 
 def notification_due(aware_on: date, calendar: WorkingCalendar) -> date:

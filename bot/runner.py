@@ -26,8 +26,8 @@ from storage.db import Database
 log = logging.getLogger("cspr-bot")
 
 
-class StartupError(Exception):
-    """Start-up cannot go on; each line of the message says what is wrong and how to fix it."""
+class CommandFailed(Exception):
+    """The command cannot go on; each line of the message says what is wrong and how to fix it."""
 
 
 def open_database(settings: Settings) -> Database:
@@ -39,7 +39,7 @@ def open_database(settings: Settings) -> Database:
         database.dispose()
         shown = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
-        raise StartupError(f"cannot use the database DATABASE_URL={shown}: {reason}") from None
+        raise CommandFailed(f"cannot use the database DATABASE_URL={shown}: {reason}") from None
     return database
 
 
@@ -71,7 +71,7 @@ class Runner:
             self.app = build_app(self.settings, services)
         except BoltError as exc:
             database.dispose()
-            raise StartupError(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the token and SLACK_API_URL") from None
+            raise CommandFailed(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the token and SLACK_API_URL") from None
         self.services = services
         services.worker.start()
         services.worker.wake()  # anything an earlier run left unsent
@@ -88,7 +88,9 @@ class Runner:
         self._server = http_server(wsgi_application(self.app, self.services.database), self.host, self.port)
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
         self._thread.start()
-        log.info("serving %s on http://%s:%s/slack/events", self.partnership.name, self.host, self._server.effective_port)
+        log.info(
+            "serving %s on http://%s:%s/slack/events", self.partnership.name, self.host, self._server.effective_port
+        )
         return int(self._server.effective_port)
 
     def wait(self) -> None:

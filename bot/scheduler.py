@@ -10,6 +10,7 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
 from bot.clockwork import Clockwork, TickReport
@@ -45,7 +46,9 @@ def _retention(clockwork: Clockwork, clock: Clock) -> Callable[[], None]:
         try:
             changed = clockwork.retention(clock.now())
             if changed:
-                log.info("retention removed identifiable text from %d closed cases: %s", len(changed), ", ".join(changed))
+                log.info(
+                    "retention removed identifiable text from %d closed cases: %s", len(changed), ", ".join(changed)
+                )
         except Exception:
             log.exception("retention failed; it runs again tomorrow")
 
@@ -58,8 +61,10 @@ def _guarded(name: str, job: Callable, clock: Clock) -> Callable[[], None]:
             report: TickReport = job(clock.now())
             if report.claimed or report.delivered:
                 log.info("%s: %d claimed, %d delivered", name, report.claimed, report.delivered)
-        except Exception:
+        except DBAPIError as exc:
             # The next run starts again from the database; nothing is lost by skipping this one.
+            log.warning("%s skipped: the database is not answering (%s)", name, type(exc.orig).__name__)
+        except Exception:
             log.exception("%s failed", name)
 
     return run

@@ -26,6 +26,11 @@ def wsgi_application(app: App, database: Database) -> Callable[..., Iterable[byt
             start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
             return [body]
         if path == EVENTS_PATH:
+            stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+                # Bolt's verification would fail on int() with a 500; this is simply not Slack.
+                start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+                return [b"invalid request"]
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found"]

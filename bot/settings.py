@@ -41,7 +41,9 @@ class Settings:
         api_url = env.get("SLACK_API_URL") or DEFAULT_API_URL
         parsed = urlparse(api_url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
-            raise SettingError(f"SLACK_API_URL {api_url!r} is not an http(s) URL; leave it unset to use {DEFAULT_API_URL}")
+            raise SettingError(
+                f"SLACK_API_URL {api_url!r} is not an http(s) URL; leave it unset to use {DEFAULT_API_URL}"
+            )
         database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
         try:
             backend = make_url(database_url).get_backend_name()

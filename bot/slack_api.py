@@ -62,7 +62,9 @@ def classify(exc: Exception) -> CallFailure | None:
         error = slack_error(exc)
         if status == 429:
             retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-            return CallFailure(error="ratelimited", permanent=False, maybe_done=False, retry_after=_seconds(retry_after))
+            return CallFailure(
+                error="ratelimited", permanent=False, maybe_done=False, retry_after=_seconds(retry_after)
+            )
         if status >= 500:
             return CallFailure(error=f"http_{status}", permanent=False, maybe_done=True)
         if error in _UNCERTAIN_ERRORS:

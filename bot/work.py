@@ -55,7 +55,9 @@ class Work:
 
     def claim(self, key: str, kind: str, case: Case | None = None) -> bool:
         """Take a slot in the ledger of time-driven work; False if it was taken before."""
-        return repositories.claim_slot(self.session, Claim(key=key, kind=kind, case_id=case.id if case else None, claimed_at=self.now))
+        return repositories.claim_slot(
+            self.session, Claim(key=key, kind=kind, case_id=case.id if case else None, claimed_at=self.now)
+        )
 
     def invite(self, key: str, case: Case, users: list[str]) -> bool:
         return self._claim(key, "invite", case, {"users": users})
@@ -86,7 +88,15 @@ class Work:
             if destination is None:
                 return
             self.session.add(
-                Card(case_id=case.id, kind=kind, destination=destination, pin=pin, version=1, synced_version=0, attempts=0)
+                Card(
+                    case_id=case.id,
+                    kind=kind,
+                    destination=destination,
+                    pin=pin,
+                    version=1,
+                    synced_version=0,
+                    attempts=0,
+                )
             )
             return
         card.version += 1

@@ -11,7 +11,7 @@ from slack_bolt import App
 from bot.free_text import clean
 from bot.outcomes import Done
 from bot.partnership import PARTNER_ROLES
-from bot.review import OUTCOMES
+from bot.review import OUTCOMES, is_case_ref
 from bot.usecases import decisions, referrals, signoffs
 from bot.usecases.decisions import RATIONALE_MAX
 from bot.usecases.referrals import REASON_MAX
@@ -31,9 +31,14 @@ def register(app: App) -> None:
     app.action("mark_sent")(guarded(mark_sent))
 
 
-def _pressed(incoming: Incoming) -> tuple[str, str]:
+OUT_OF_DATE = "This button is out of date or not valid. Use the one on the current card."
+
+
+def _pressed(incoming: Incoming) -> tuple[str, str, str]:
+    """(action id, case reference, the rest of the value): a button's value is `ref` or `ref|detail`."""
     action = incoming.body["actions"][0]
-    return str(action.get("action_id", "")), clean(str(action.get("value", "")))[:80]
+    ref, _, detail = clean(action.get("value"))[:80].partition("|")
+    return str(action.get("action_id", "")), ref, detail
 
 
 def _where(incoming: Incoming) -> dict[str, Any]:
@@ -52,6 +57,9 @@ def _metadata(incoming: Incoming, **values: Any) -> str:
 
 def _allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
     """Run a use case's check before its form opens; answer the user if the form may not open."""
+    if not is_case_ref(arguments.get("ref")):
+        incoming.tell(OUT_OF_DATE)
+        return None
     outcome = incoming.run(check, **arguments)
     if isinstance(outcome, Done):
         return outcome
@@ -61,7 +69,7 @@ def _allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
 
 def triage(incoming: Incoming) -> None:
     incoming.ack()
-    action_id, ref = _pressed(incoming)
+    action_id, ref, _ = _pressed(incoming)
     if (allowed := _allowed(incoming, referrals.check_triage, ref=ref)) is None:
         return
     _open(
@@ -76,8 +84,7 @@ def triage(incoming: Incoming) -> None:
 
 def sign_off(incoming: Incoming) -> None:
     incoming.ack()
-    _, value = _pressed(incoming)
-    ref, _, pressed_agency = value.partition("|")
+    _, ref, pressed_agency = _pressed(incoming)
     if (allowed := _allowed(incoming, signoffs.check_sign_off, ref=ref)) is None:
         return
     keys: list[str] = allowed.data["agencies"]
@@ -98,7 +105,7 @@ def sign_off(incoming: Incoming) -> None:
 
 def decide(incoming: Incoming) -> None:
     incoming.ack()
-    action_id, ref = _pressed(incoming)
+    action_id, ref, _ = _pressed(incoming)
     outcome_key = action_id.removeprefix("decide_")
     if outcome_key not in OUTCOMES:
         incoming.tell("That button is not one of the PPRG's decisions.")
@@ -118,17 +125,16 @@ def decide(incoming: Incoming) -> None:
 
 def endorse(incoming: Incoming) -> None:
     incoming.ack()
-    _, value = _pressed(incoming)
-    ref, _, role = value.partition("|")
-    if role not in PARTNER_ROLES:
-        incoming.tell("That endorsement button is not valid.")
+    _, ref, role = _pressed(incoming)
+    if role not in PARTNER_ROLES or not is_case_ref(ref):
+        incoming.tell(OUT_OF_DATE)
         return
     incoming.show(incoming.run(decisions.endorse, ref=ref, role=role))
 
 
 def mark_sent(incoming: Incoming) -> None:
     incoming.ack()
-    _, ref = _pressed(incoming)
+    _, ref, _ = _pressed(incoming)
     if _allowed(incoming, decisions.check_mark_sent, ref=ref) is None:
         return
     today = incoming.now.astimezone(incoming.services.partnership.timezone).date()

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-import re
 
 from slack_bolt import App
 
-from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
+from bot.free_text import clean
 from bot.outcomes import Done
+from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
+from bot.review import is_case_ref
 from bot.usecases import queries, signoffs
 from handlers.guard import Incoming, guarded
 from messages import render
-
-CASE_REF = re.compile(r"^\d{4}-\d{3,}$")
 
 
 def register(app: App) -> None:
@@ -26,7 +25,7 @@ def cspr(incoming: Incoming) -> None:
     arguments = words[1:]
     if name == "refer" and not arguments:
         open_referral_form(incoming)
-    elif name == "status" and len(arguments) <= 1 and all(CASE_REF.match(a) for a in arguments):
+    elif name == "status" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
         status(incoming, arguments[0] if arguments else None)
     elif name == "list" and not arguments:
         list_cases(incoming)
@@ -35,7 +34,8 @@ def cspr(incoming: Incoming) -> None:
     elif name == "help" and not arguments:
         incoming.ack(**render("help", problem=None))
     else:
-        incoming.ack(**render("help", problem=f"I don't know `/cspr {' '.join(words)[:100]}`."))
+        typed = clean(" ".join(words))[:100].replace("`", "'")
+        incoming.ack(**render("help", problem=f"I don't know `/cspr {typed}`."))
 
 
 def open_referral_form(incoming: Incoming) -> None:
@@ -74,4 +74,6 @@ def list_cases(incoming: Incoming) -> None:
 
 
 def add_agency(incoming: Incoming, agency_key: str) -> None:
-    incoming.show(incoming.run(signoffs.add_agency, channel_id=incoming.body.get("channel_id", ""), agency_key=agency_key))
+    incoming.show(
+        incoming.run(signoffs.add_agency, channel_id=incoming.body.get("channel_id", ""), agency_key=agency_key)
+    )

@@ -3,14 +3,18 @@ once, however often Slack delivers it and whichever instance receives it."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.desk import DatabaseUnavailable
 from bot.outcomes import Done
 from bot.usecases import channels, queries
 from handlers.guard import Incoming, guarded
 from messages import render
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -23,7 +27,13 @@ def once_per_event(body: dict[str, Any], context: BoltContext, next: Any) -> Bol
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     if event_id:
         services = context["services"]
-        if not services.desk.first_delivery(str(event_id)[:64], services.clock.now()):
+        try:
+            first = services.desk.first_delivery(str(event_id)[:64], services.clock.now())
+        except DatabaseUnavailable:
+            # Not recorded, so not handled: Slack delivers it again in a minute or so.
+            log.warning("database unavailable: event %s left for Slack to retry", event_id)
+            return BoltResponse(status=503, body="")
+        if not first:
             return BoltResponse(status=200, body="")
     next()
     return None

@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.desk import DatabaseUnavailable
+from bot.desk import REQUEST_DEADLINE, DatabaseUnavailable
 from bot.outcomes import Done, Invalid, Outcome, Refused
 from bot.services import Services
 from messages import render
@@ -25,6 +25,10 @@ from messages import render
 log = logging.getLogger(__name__)
 
 DATABASE_DOWN = "The case database is not answering just now, so nothing was saved. Please try again in a minute."
+DATABASE_SLOW = (
+    "The case database stopped answering, so this may or may not have been saved. If you do not see "
+    "the change in a minute, please do it again: doing it twice is safe."
+)
 
 
 @dataclass
@@ -57,7 +61,7 @@ class Incoming:
         return value if isinstance(value, dict) else {}
 
     def run(self, usecase: Callable[..., Outcome], **arguments: Any) -> Outcome:
-        return self.services.desk.run(self.now, usecase, self.user, **arguments)
+        return self.services.desk.run(self.now, usecase, self.user, deadline=REQUEST_DEADLINE, **arguments)
 
     def tell(self, text: str) -> None:
         """An ephemeral answer to this user, by the quickest way this kind of request allows."""
@@ -123,9 +127,9 @@ def guarded(listener: Callable[[Incoming], None]) -> Callable[..., None]:
         try:
             with services.activity.track():
                 listener(incoming)
-        except DatabaseUnavailable:
+        except DatabaseUnavailable as down:
             log.warning("database unavailable during %s", listener.__name__)
-            _answer_failure(incoming, DATABASE_DOWN)
+            _answer_failure(incoming, DATABASE_SLOW if down.maybe_saved else DATABASE_DOWN)
         except Exception:
             reference = secrets.token_hex(4)
             log.exception("%s failed, reference %s", listener.__name__, reference)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot import referral_form
+from bot.review import is_case_ref
 from bot.usecases import decisions, referrals, signoffs
 from handlers.guard import Incoming, guarded
 
@@ -23,20 +24,35 @@ def register(app: App) -> None:
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
-    """Slack's `state.values` as {block_id: value}: text, ISO date, option value or list of them."""
+    """Slack's `state.values` as {block_id: value}: text, ISO date, option value or list of them.
+    A value of the wrong shape (only a tampered request sends one) counts as not filled in."""
     values: dict[str, Any] = {}
-    for block_id, actions in ((view.get("state") or {}).get("values") or {}).items():
-        for element in actions.values():
-            kind = element.get("type")
-            if kind == "plain_text_input":
-                values[block_id] = element.get("value")
-            elif kind == "datepicker":
-                values[block_id] = element.get("selected_date")
-            elif kind in ("static_select", "radio_buttons"):
-                values[block_id] = (element.get("selected_option") or {}).get("value")
-            elif kind in ("multi_static_select", "checkboxes"):
-                values[block_id] = [o.get("value") for o in element.get("selected_options") or []]
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    for block_id, actions in (blocks or {}).items() if isinstance(blocks, dict) else ():
+        for element in actions.values() if isinstance(actions, dict) else ():
+            if isinstance(element, dict):
+                values[block_id] = _element_value(element)
     return values
+
+
+def _element_value(element: dict[str, Any]) -> Any:
+    kind = element.get("type")
+    if kind in ("plain_text_input", "datepicker"):
+        value = element.get("value" if kind == "plain_text_input" else "selected_date")
+        return value if isinstance(value, str) else None
+    if kind in ("static_select", "radio_buttons"):
+        return _option_value(element.get("selected_option"))
+    if kind in ("multi_static_select", "checkboxes"):
+        options = element.get("selected_options")
+        chosen = [_option_value(option) for option in options] if isinstance(options, list) else []
+        return [value for value in chosen if value is not None]
+    return None
+
+
+def _option_value(option: Any) -> str | None:
+    value = option.get("value") if isinstance(option, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _date(value: Any) -> date | None:
@@ -50,8 +66,19 @@ def _values(incoming: Incoming) -> dict[str, Any]:
     return form_values(incoming.body.get("view") or {})
 
 
-def _ref(incoming: Incoming) -> str:
-    return str(incoming.metadata().get("ref") or "")
+OUT_OF_DATE = "This form is out of date or not valid. Close it and press the button on the card again."
+
+
+def _ref(incoming: Incoming) -> str | None:
+    """The case reference the form was opened for, if it is a well-formed one."""
+    ref = incoming.metadata().get("ref")
+    return ref if is_case_ref(ref) else None
+
+
+def _view_id(incoming: Incoming) -> str | None:
+    """Slack's id for the submitted form (short; a longer one was not made by Slack)."""
+    view_id = (incoming.body.get("view") or {}).get("id")
+    return view_id if isinstance(view_id, str) and 0 < len(view_id) <= 64 else None
 
 
 def referral(incoming: Incoming) -> None:
@@ -61,50 +88,71 @@ def referral(incoming: Incoming) -> None:
     if isinstance(checked, dict):
         incoming.ack(response_action="errors", errors=checked)
         return
-    view_id = str(incoming.body["view"]["id"])
+    if (view_id := _view_id(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
     incoming.answer_form(incoming.run(referrals.refer, referral_key=view_id, referral=checked))
 
 
 def start_review(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
     notified_on = _date(_values(incoming).get("notified_on"))
     if notified_on is None:
         incoming.ack(response_action="errors", errors={"notified_on": "Choose the date the notification was sent."})
         return
-    incoming.answer_form(incoming.run(referrals.start_review, ref=_ref(incoming), notified_on=notified_on))
+    incoming.answer_form(incoming.run(referrals.start_review, ref=ref, notified_on=notified_on))
 
 
 def criteria_not_met(incoming: Incoming) -> None:
-    reason = str(_values(incoming).get("reason") or "")
-    incoming.answer_form(incoming.run(referrals.criteria_not_met, ref=_ref(incoming), reason=reason))
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    reason = _values(incoming).get("reason") or ""
+    incoming.answer_form(incoming.run(referrals.criteria_not_met, ref=ref, reason=reason))
 
 
 def more_information(incoming: Incoming) -> None:
-    question = str(_values(incoming).get("question") or "")
-    view_id = str(incoming.body["view"]["id"])
-    incoming.answer_form(
-        incoming.run(referrals.ask_for_information, ref=_ref(incoming), question=question, request_key=view_id)
-    )
+    ref, view_id = _ref(incoming), _view_id(incoming)
+    if ref is None or view_id is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    question = _values(incoming).get("question") or ""
+    incoming.answer_form(incoming.run(referrals.ask_for_information, ref=ref, question=question, request_key=view_id))
 
 
 def sign_off(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
     values = _values(incoming)
     agency = incoming.metadata().get("agency") or values.get("agency")
-    if not agency:
-        incoming.ack(response_action="errors", errors={"agency": "Choose the agency you are signing off for."})
+    if not isinstance(agency, str) or not agency:
+        if "agency" in values:
+            incoming.ack(response_action="errors", errors={"agency": "Choose the agency you are signing off for."})
+        else:
+            incoming.refuse_form(OUT_OF_DATE)
         return
-    comment = str(values.get("comment") or "")
-    incoming.answer_form(incoming.run(signoffs.sign_off, ref=_ref(incoming), agency=str(agency), comment=comment))
+    comment = values.get("comment") or ""
+    incoming.answer_form(incoming.run(signoffs.sign_off, ref=ref, agency=agency[:32], comment=comment))
 
 
 def decide(incoming: Incoming) -> None:
-    rationale = str(_values(incoming).get("rationale") or "")
-    outcome = str(incoming.metadata().get("outcome") or "")
-    incoming.answer_form(incoming.run(decisions.decide, ref=_ref(incoming), outcome=outcome, rationale=rationale))
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    rationale = _values(incoming).get("rationale") or ""
+    outcome = str(incoming.metadata().get("outcome") or "")[:32]
+    incoming.answer_form(incoming.run(decisions.decide, ref=ref, outcome=outcome, rationale=rationale))
 
 
 def mark_sent(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
     sent_on = _date(_values(incoming).get("sent_on"))
     if sent_on is None:
         incoming.ack(response_action="errors", errors={"sent_on": "Choose the date it was sent to the Panel."})
         return
-    incoming.answer_form(incoming.run(decisions.mark_sent, ref=_ref(incoming), sent_on=sent_on))
+    incoming.answer_form(incoming.run(decisions.mark_sent, ref=ref, sent_on=sent_on))

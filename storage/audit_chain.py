@@ -48,12 +48,20 @@ def verify(entries: Iterable[Any]) -> ChainReport:
     for entry in entries:
         count += 1
         if entry.id != previous_id + 1:
-            missing = f"entry {previous_id + 1}" if entry.id == previous_id + 2 else f"entries {previous_id + 1} to {entry.id - 1}"
+            missing = (
+                f"entry {previous_id + 1}"
+                if entry.id == previous_id + 2
+                else f"entries {previous_id + 1} to {entry.id - 1}"
+            )
             return ChainReport(count, previous_id + 1, f"{missing} missing before entry {entry.id}")
         if entry.prev_hash != previous_hash:
             return ChainReport(count, entry.id, f"entry {entry.id} does not link to entry {previous_id}")
-        expected = entry_hash(entry.prev_hash, entry.id, entry.at, entry.actor, entry.action, entry.case_id, entry.detail)
+        expected = entry_hash(
+            entry.prev_hash, entry.id, entry.at, entry.actor, entry.action, entry.case_id, entry.detail
+        )
         if entry.hash != expected:
-            return ChainReport(count, entry.id, f"entry {entry.id} ({entry.action} by {entry.actor}) was changed after it was written")
+            return ChainReport(
+                count, entry.id, f"entry {entry.id} ({entry.action} by {entry.actor}) was changed after it was written"
+            )
         previous_id, previous_hash = entry.id, entry.hash
     return ChainReport(count)

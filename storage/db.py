@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,7 +18,24 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, hide_parameters=True)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+    # Fail fast rather than hang when the server or the network goes away: connecting, an
+    # unacknowledged send, and waiting for a pooled connection each give up within seconds.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=2,
+        hide_parameters=True,
+        connect_args={
+            "connect_timeout": 2,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+            "tcp_user_timeout": 2500,
+        },
+    )
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -44,6 +62,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._pinger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ping")
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,13 +78,17 @@ class Database:
         """A session whose caller decides when to commit; closing it rolls back the rest."""
         return self._sessions()
 
-    def ping(self) -> bool:
+    def ping(self, timeout: float = 2.0) -> bool:
+        """True if the database answers within `timeout` seconds."""
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-            return True
+            return self._pinger.submit(self._ping).result(timeout=timeout)
         except Exception:
             return False
+
+    def _ping(self) -> bool:
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
 
     def dispose(self) -> None:
         self.engine.dispose()

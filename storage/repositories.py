@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, text, update
@@ -30,7 +30,10 @@ def next_case_number(session: Session, year: int) -> int:
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(CaseSequence).values(year=year, last=0).on_conflict_do_nothing())
     return session.execute(
-        update(CaseSequence).where(CaseSequence.year == year).values(last=CaseSequence.last + 1).returning(CaseSequence.last)
+        update(CaseSequence)
+        .where(CaseSequence.year == year)
+        .values(last=CaseSequence.last + 1)
+        .returning(CaseSequence.last)
     ).scalar_one()
 
 
@@ -68,7 +71,9 @@ def audit_trail(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
     """Every audit entry in order, read in batches so a long trail does not fill memory."""
     after = 0
     while True:
-        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch)))
+        rows = list(
+            session.scalars(select(AuditEvent).where(AuditEvent.id > after).order_by(AuditEvent.id).limit(batch))
+        )
         if not rows:
             return
         yield from rows
@@ -116,6 +121,19 @@ def case_by_referral(session: Session, referral_key: str) -> Case | None:
 
 def info_request(session: Session, request_key: str) -> InfoRequest | None:
     return session.scalars(select(InfoRequest).where(InfoRequest.request_key == request_key)).one_or_none()
+
+
+def deadlines_in(session: Session, stages: tuple[str, ...]) -> list[tuple[int, str, str, date, date | None]]:
+    """(id, ref, stage, notification due, review due) of the cases in these stages: all a tick
+    needs to decide what is due, without loading each case's agencies and sign-offs."""
+    return [
+        tuple(row)
+        for row in session.execute(
+            select(Case.id, Case.ref, Case.stage, Case.notification_due, Case.review_due)
+            .where(Case.stage.in_(stages))
+            .order_by(Case.id)
+        )
+    ]
 
 
 def cases_in(session: Session, stages: tuple[str, ...]) -> list[Case]:
@@ -175,9 +193,14 @@ def claimed_keys(session: Session, keys: list[str]) -> set[str]:
 
 
 def outbox_count(session: Session, case_id: int, kind: str) -> int:
-    return session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id, OutboxMessage.kind == kind)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.case_id == case_id, OutboxMessage.kind == kind)
+        )
+        or 0
+    )
 
 
 def _lease_free(lease_column, now: datetime):

@@ -91,12 +91,9 @@ def postgres_server() -> Iterator[str]:
         pgcluster.stop(folder)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'cspr.db'}"
-        return
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server, dropped afterwards."""
     server = make_url(request.getfixturevalue("postgres_server"))
     name = f"cspr_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -108,6 +105,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cspr.db'}"
+    return request.getfixturevalue("postgres_url")
 
 
 @dataclass
@@ -127,7 +132,9 @@ class RunningBot:
     def form(self, user: SlackUser, callback_id: str, timeout: float = 5.0) -> View:
         """The modal the bot opened for `user`, once it is open."""
         self.standin.wait_for(
-            lambda s: any(v.user == user.id and v.view.get("callback_id") == callback_id and v.is_open for v in s.views.values()),
+            lambda s: any(
+                v.user == user.id and v.view.get("callback_id") == callback_id and v.is_open for v in s.views.values()
+            ),
             timeout,
             f"a {callback_id!r} form for {user.name}",
         )

@@ -69,15 +69,20 @@ def start(folder: Path = DEFAULT_FOLDER) -> str:
     data = folder / "data"
     port = _free_port()
     quiet = {"capture_output": True, "text": True}
-    initdb = subprocess.run(_as_owner([_binary("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]), **quiet)
+    initdb = subprocess.run(
+        _as_owner([_binary("initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]), **quiet
+    )
     if initdb.returncode != 0:
         raise ClusterUnavailable(f"initdb failed: {initdb.stderr.strip()}")
     options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
     started = subprocess.run(
-        _as_owner([_binary("pg_ctl"), "start", "-w", "-D", str(data), "-l", str(folder / "log"), "-o", options]), **quiet
+        _as_owner([_binary("pg_ctl"), "start", "-w", "-D", str(data), "-l", str(folder / "log"), "-o", options]),
+        **quiet,
     )
     if started.returncode != 0:
-        raise ClusterUnavailable(f"pg_ctl start failed: {started.stderr.strip() or (folder / 'log').read_text()[-500:]}")
+        raise ClusterUnavailable(
+            f"pg_ctl start failed: {started.stderr.strip() or (folder / 'log').read_text()[-500:]}"
+        )
     url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     (folder / "url").write_text(url + "\n")
     return url
@@ -85,7 +90,9 @@ def start(folder: Path = DEFAULT_FOLDER) -> str:
 
 def stop(folder: Path = DEFAULT_FOLDER) -> None:
     if (folder / "data").exists():
-        subprocess.run(_as_owner([_binary("pg_ctl"), "stop", "-D", str(folder / "data"), "-m", "fast", "-w"]), capture_output=True)
+        subprocess.run(
+            _as_owner([_binary("pg_ctl"), "stop", "-D", str(folder / "data"), "-m", "fast", "-w"]), capture_output=True
+        )
     shutil.rmtree(folder, ignore_errors=True)
 
 

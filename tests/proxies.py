@@ -136,7 +136,11 @@ class RoundRobinHTTP:
         except urllib.error.HTTPError as error:
             status, answer_headers, answer_body = error.code, error.headers.items(), error.read()
         except OSError as error:  # refused, reset or timed out: what a load balancer calls a bad gateway
-            status, answer_headers, answer_body = 502, [("Content-Type", "text/plain")], f"bad gateway: {error}".encode()
+            status, answer_headers, answer_body = (
+                502,
+                [("Content-Type", "text/plain")],
+                f"bad gateway: {error}".encode(),
+            )
         handler.send_response(status)
         for name, value in answer_headers:
             if name.lower() not in _HOP_BY_HOP:

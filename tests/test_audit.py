@@ -60,7 +60,10 @@ def test_the_trail_is_a_chain_that_verifies(bot: RunningBot):
 
 def test_the_database_refuses_to_change_or_delete_entries(bot: RunningBot):
     start_review(bot)
-    for statement in ("UPDATE audit_events SET actor = 'U0SOMEONE' WHERE id = 1", "DELETE FROM audit_events WHERE id = 1"):
+    for statement in (
+        "UPDATE audit_events SET actor = 'U0SOMEONE' WHERE id = 1",
+        "DELETE FROM audit_events WHERE id = 1",
+    ):
         engine = create_engine(bot.runner.settings.database_url)
         with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
             connection.execute(text(statement))
@@ -90,7 +93,9 @@ def test_a_rewritten_chain_from_an_entry_on_is_still_caught_at_that_entry(bot: R
     # Changing an entry and recomputing its own hash still breaks the link from the next one.
     with bot.services.database.transaction() as session:
         second = session.get(AuditEvent, 2)
-        forged = audit_chain.entry_hash(second.prev_hash, 2, second.at, "U0SOMEONE", second.action, second.case_id, second.detail)
+        forged = audit_chain.entry_hash(
+            second.prev_hash, 2, second.at, "U0SOMEONE", second.action, second.case_id, second.detail
+        )
     tamper(bot, f"UPDATE audit_events SET actor = 'U0SOMEONE', hash = '{forged}' WHERE id = 2")
     report = verify(bot)
     assert report.first_bad == 3 and "does not link to entry 2" in report.problem

@@ -23,7 +23,9 @@ CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
 
 
 def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([CSPR_BOT, *args], env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [CSPR_BOT, *args], env={**os.environ, **env}, cwd=cwd, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_missing_setting_stops_start_up_with_one_line(tmp_path):
@@ -37,7 +39,9 @@ def test_missing_setting_stops_start_up_with_one_line(tmp_path):
 def test_a_bad_partnership_file_lists_every_problem(tmp_path):
     bad = tmp_path / "partnership.yaml"
     bad.write_text("partnership: X\npprg_channel: nope\nchairs: [U01CHAIR]\nagencies: []\n")
-    done = run(["serve"], {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "CSPR_CONFIG": str(bad)}, tmp_path)
+    done = run(
+        ["serve"], {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "s", "CSPR_CONFIG": str(bad)}, tmp_path
+    )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert lines == [

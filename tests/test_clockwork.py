@@ -22,6 +22,7 @@ from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN, PARTNERSHIP_FILE, RunningBot
 from tests.test_rapid_review_story import PPRG, REFERRAL, refer
 
+
 def london(bot: RunningBot, text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=bot.services.partnership.timezone)
 
@@ -42,7 +43,9 @@ def open_review(bot: RunningBot, notified: str = "2026-03-23", referred_at: str 
 def second_process(bot: RunningBot) -> Clockwork:
     """Another instance of the bot on the same database: its own engine, client and clockwork."""
     settings = bot.runner.settings
-    services = Services.assemble(bot.services.partnership, Database(settings.database_url), SystemClock(), make_client(settings))
+    services = Services.assemble(
+        bot.services.partnership, Database(settings.database_url), SystemClock(), make_client(settings)
+    )
     return Clockwork(services)
 
 
@@ -193,7 +196,10 @@ def test_after_downtime_only_what_is_still_relevant_is_sent_once(bot: RunningBot
         ":alarm_clock: *Rapid review 2026-001: 4 working days left* (due Wed 15 Apr 2026). Waiting for:"
     ]
     digests = [m for m in bot.standin.messages(PPRG) if "Daily digest" in bot.text(m)]
-    assert [bot.text(m).splitlines()[0] for m in digests] == ["Daily digest · Mon 23 Mar 2026", "Daily digest · Thu 9 Apr 2026"]
+    assert [bot.text(m).splitlines()[0] for m in digests] == [
+        "Daily digest · Mon 23 Mar 2026",
+        "Daily digest · Thu 9 Apr 2026",
+    ]
     assert report.claimed == 3
     assert clockwork.tick(now + timedelta(minutes=1)).claimed == 0
 
@@ -246,7 +252,11 @@ def test_an_archived_case_channel_is_reported_to_the_chair_once(bot: RunningBot)
     reports = [m for m in bot.standin.dms("U01CHAIR") if "has been archived" in bot.text(m)]
     assert len(reports) == 1
     assert bot.standin.messages(channel)[-1].ts == bot.standin.messages(channel)[0].ts  # nothing new there
-    refused = [c for c in bot.standin.calls if c.method == "chat.postMessage" and c.params.get("channel") == channel and not c.ok]
+    refused = [
+        c
+        for c in bot.standin.calls
+        if c.method == "chat.postMessage" and c.params.get("channel") == channel and not c.ok
+    ]
     assert [c.error for c in refused] == ["is_archived"]  # the first attempt found out; no post tried after it
 
 
@@ -318,7 +328,9 @@ def test_backoff_is_measured_on_the_ticks_clock_and_capped_at_fifteen_minutes(bo
     assert clockwork.tick(start + timedelta(seconds=30)).delivered == 0  # fails again: 60 s more
     assert clockwork.tick(start + timedelta(seconds=89)).delivered == 0
     assert clockwork.tick(start + timedelta(seconds=90)).delivered == 1
-    posts = [c for c in bot.standin.calls if c.method == "chat.postMessage" and "reminder" in str(c.params.get("metadata"))]
+    posts = [
+        c for c in bot.standin.calls if c.method == "chat.postMessage" and "reminder" in str(c.params.get("metadata"))
+    ]
     assert [c.http_status for c in posts] == [500, 500, 200]
 
 

@@ -15,7 +15,12 @@ def test_the_demo_plays_a_whole_rapid_review_in_under_a_minute(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "CSPR_"))}
     started = time.monotonic()
     done = subprocess.run(
-        [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+        [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-2000:]

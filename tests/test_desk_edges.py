@@ -32,8 +32,16 @@ def everything_stored(bot: RunningBot) -> tuple[int, int, int]:
 
 def slash_body(user: str = "U01CHAIR") -> bytes:
     return urlencode(
-        {"command": "/cspr", "text": "list", "user_id": user, "channel_id": GENERAL, "team_id": "T0CSPR",
-         "trigger_id": "1.2.3", "response_url": "http://127.0.0.1:9/none", "api_app_id": "A0CSPR"}
+        {
+            "command": "/cspr",
+            "text": "list",
+            "user_id": user,
+            "channel_id": GENERAL,
+            "team_id": "T0CSPR",
+            "trigger_id": "1.2.3",
+            "response_url": "http://127.0.0.1:9/none",
+            "api_app_id": "A0CSPR",
+        }
     ).encode()
 
 
@@ -45,7 +53,9 @@ def test_forged_stale_and_unsigned_requests_get_401_and_change_nothing(bot: Runn
     assert bot.standin.post_signed(slash_body(), form, timestamp=int(time.time()) - 6 * 60).status == 401
     assert bot.standin.post_signed(slash_body(), form, omit_headers=True).status == 401
     # A genuine signature over a different body does not carry over to a tampered one.
-    referral = json.dumps({"type": "view_submission", "user": {"id": "U01POLICE"}, "view": {"id": "VX", "callback_id": "referral"}})
+    referral = json.dumps(
+        {"type": "view_submission", "user": {"id": "U01POLICE"}, "view": {"id": "VX", "callback_id": "referral"}}
+    )
     assert bot.standin.post_signed(b"payload=" + referral.encode(), form, signature="v0=deadbeef").status == 401
     assert everything_stored(bot) == before
 
@@ -196,7 +206,9 @@ def test_criteria_not_met_closes_the_referral_with_its_reason(bot: RunningBot):
     manager = bot.user("business.manager")
     manager.click("triage_not_met", channel_id=PPRG)
     form = bot.form(manager, "not_met")
-    assert manager.submit(form.id, {"reason": "  "}).json["errors"] == {"reason": "Give the reason the criteria are not met."}
+    assert manager.submit(form.id, {"reason": "  "}).json["errors"] == {
+        "reason": "Give the reason the criteria are not met."
+    }
     assert manager.submit(form.id, {"reason": "No abuse or neglect suspected <!here>."}).json is None
     bot.settle()
     card = bot.text(bot.standin.messages(PPRG)[0])

@@ -21,7 +21,9 @@ def test_manifest_matches_slacks_schema():
 def test_manifest_has_the_command_events_and_scopes_the_bot_needs():
     assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/cspr"]
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
-    assert {"app_home_opened", "member_joined_channel"} <= set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_home_opened", "member_joined_channel"} <= set(
+        MANIFEST["settings"]["event_subscriptions"]["bot_events"]
+    )
     required = {"commands", "chat:write", "groups:write", "groups:read", "users:read", "im:write", "pins:write"}
     assert required <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -83,7 +83,10 @@ CARD_STATES = [
     for kind in (cards.TRIAGE, cards.CASE, cards.DECISION, cards.endorse_kind("police"))
     # A case card and decision card exist once there is a channel; an endorsement card once there is a decision.
     if not (kind in (cards.CASE, cards.DECISION) and stage in (Stage.REFERRED, Stage.OPENING))
-    and not (kind.startswith(cards.ENDORSE_PREFIX) and stage not in (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.LOCAL_REVIEW))
+    and not (
+        kind.startswith(cards.ENDORSE_PREFIX)
+        and stage not in (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.LOCAL_REVIEW)
+    )
 ]
 
 
@@ -187,7 +190,14 @@ def test_notices_are_valid_and_safe():
 
 def test_case_list_summarises_beyond_45_cases():
     rows = [
-        {"ref": f"2026-{n:03d}", "stage": "Rapid review", "channel": None, "deadline": "rapid review", "due": date(2026, 1, 26), "left": 3}
+        {
+            "ref": f"2026-{n:03d}",
+            "stage": "Rapid review",
+            "channel": None,
+            "deadline": "rapid review",
+            "due": date(2026, 1, 26),
+            "left": 3,
+        }
         for n in range(300)
     ]
     message = render("case_list", cases=rows)

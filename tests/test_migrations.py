@@ -22,7 +22,9 @@ def test_the_migrations_build_exactly_the_models(database_url):
     database = Database(database_url)
     migrate.upgrade(database)
     with database.engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
     database.dispose()
     assert differences == []
 
@@ -30,7 +32,14 @@ def test_the_migrations_build_exactly_the_models(database_url):
 def test_two_instances_upgrading_at_once_migrate_once(database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url}
     processes = [
-        subprocess.Popen([CSPR_BOT, "db", "upgrade"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [CSPR_BOT, "db", "upgrade"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     results = [process.communicate(timeout=120) + (process.returncode,) for process in processes]

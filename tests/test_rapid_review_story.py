@@ -96,7 +96,7 @@ def test_the_whole_rapid_review(bot: RunningBot):
     # 4. Sign-offs. Someone in the channel who leads no outstanding agency is refused.
     manager.click("signoff", channel_id=channel.id, value="2026-001|police")
     refusal = standin.wait_for(lambda s: [e for e in s.ephemerals if e.user == "U01BIZMGR"], message="refusal")
-    assert "not the lead for an agency that still has to sign off" in refusal[0].text
+    assert "not the lead for an agency on 2026-001" in refusal[0].text
     for lead, agency in (("police.lead", "police"), ("csc.lead", "csc"), ("health.lead2", "health")):
         person = bot.user(lead)
         person.click("signoff", channel_id=channel.id, value=f"2026-001|{agency}")
@@ -111,7 +111,8 @@ def test_the_whole_rapid_review(bot: RunningBot):
 
     # 5. Decision card; only the chair may decide; the rationale is required.
     decision_card = standin.wait_for(
-        lambda s: [m for m in s.messages(channel.id) if "Decision on next steps" in bot.text(m)], message="decision card"
+        lambda s: [m for m in s.messages(channel.id) if "Decision on next steps" in bot.text(m)],
+        message="decision card",
     )[0]
     assert "[Local CSPR]" in bot.text(decision_card)
     manager.click("decide_local_cspr", channel_id=channel.id)
@@ -119,7 +120,10 @@ def test_the_whole_rapid_review(bot: RunningBot):
     chair.click("decide_local_cspr", channel_id=channel.id)
     decide = bot.form(chair, "decide")
     assert chair.submit(decide.id, {"rationale": "   "}).json["response_action"] == "errors"
-    assert chair.submit(decide.id, {"rationale": "Multi-agency learning about bruising in non-mobile babies."}).json is None
+    assert (
+        chair.submit(decide.id, {"rationale": "Multi-agency learning about bruising in non-mobile babies."}).json
+        is None
+    )
     bot.settle()
 
     # 6. Partners are invited and each endorses from a direct message.
@@ -151,8 +155,17 @@ def test_the_whole_rapid_review(bot: RunningBot):
     # Every step left an audit event.
     with bot.services.database.transaction() as session:
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
-    for action in ("referred", "review_started", "channel_created", "signed_off", "recommended", "endorsed",
-                   "decision_final", "sent_to_panel", "refused"):
+    for action in (
+        "referred",
+        "review_started",
+        "channel_created",
+        "signed_off",
+        "recommended",
+        "endorsed",
+        "decision_final",
+        "sent_to_panel",
+        "refused",
+    ):
         assert action in actions, action
 
 

@@ -89,5 +89,7 @@ def test_the_retention_command_reports_what_it_removed(bot: RunningBot):
     assert "child identifier, summary" in first.stdout
     second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert "no closed case over 24 months old still holds identifiable text" in second.stdout
-    bad = subprocess.run([CSPR_BOT, "retention", "--older-than", "soon"], env=env, capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [CSPR_BOT, "retention", "--older-than", "soon"], env=env, capture_output=True, text=True, timeout=60
+    )
     assert bad.returncode == 2 and "is not an age like 24m" in bad.stderr

@@ -25,43 +25,101 @@ METHODS_FILE = Path(__file__).resolve().parents[2] / "shared" / "slack" / "web-a
 ALICE, BOB, CAROL = "U0ALICE", "U0BOB", "U0CAROL"
 BUTTON_BLOCKS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "Case *R-1* needs <@U0ALICE>"}},
-    {"type": "actions", "block_id": "decide", "elements": [
-        {"type": "button", "action_id": "sign_off", "value": "case-1", "style": "primary",
-         "text": {"type": "plain_text", "text": "Sign off"}},
-        {"type": "static_select", "action_id": "outcome",
-         "placeholder": {"type": "plain_text", "text": "Outcome"},
-         "options": [{"text": {"type": "plain_text", "text": "Review"}, "value": "review"},
-                     {"text": {"type": "plain_text", "text": "No review"}, "value": "none"}]},
-        {"type": "datepicker", "action_id": "due"},
-    ]},
+    {
+        "type": "actions",
+        "block_id": "decide",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": "sign_off",
+                "value": "case-1",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": "Sign off"},
+            },
+            {
+                "type": "static_select",
+                "action_id": "outcome",
+                "placeholder": {"type": "plain_text", "text": "Outcome"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Review"}, "value": "review"},
+                    {"text": {"type": "plain_text", "text": "No review"}, "value": "none"},
+                ],
+            },
+            {"type": "datepicker", "action_id": "due"},
+        ],
+    },
 ]
 FORM_VIEW = {
-    "type": "modal", "callback_id": "sign_off_form", "private_metadata": "case-1",
+    "type": "modal",
+    "callback_id": "sign_off_form",
+    "private_metadata": "case-1",
     "title": {"type": "plain_text", "text": "Sign off"},
     "submit": {"type": "plain_text", "text": "Send"},
     "blocks": [
-        {"type": "input", "block_id": "comment", "label": {"type": "plain_text", "text": "Comment"},
-         "element": {"type": "plain_text_input", "action_id": "text", "multiline": True}},
-        {"type": "input", "block_id": "when", "label": {"type": "plain_text", "text": "Date"},
-         "element": {"type": "datepicker", "action_id": "date", "initial_date": "2025-01-31"}},
-        {"type": "input", "block_id": "route", "label": {"type": "plain_text", "text": "Route"},
-         "element": {"type": "static_select", "action_id": "pick", "options": [
-             {"text": {"type": "plain_text", "text": "Rapid review"}, "value": "rapid"},
-             {"text": {"type": "plain_text", "text": "Case review"}, "value": "lcspr"}]}},
-        {"type": "input", "block_id": "agencies", "optional": True,
-         "label": {"type": "plain_text", "text": "Agencies"},
-         "element": {"type": "multi_static_select", "action_id": "many", "options": [
-             {"text": {"type": "plain_text", "text": "Police"}, "value": "police"},
-             {"text": {"type": "plain_text", "text": "Health"}, "value": "health"}]}},
-        {"type": "input", "block_id": "urgency", "label": {"type": "plain_text", "text": "Urgency"},
-         "element": {"type": "radio_buttons", "action_id": "radio",
-                     "initial_option": {"text": {"type": "plain_text", "text": "Normal"}, "value": "normal"},
-                     "options": [{"text": {"type": "plain_text", "text": "Normal"}, "value": "normal"},
-                                 {"text": {"type": "plain_text", "text": "Urgent"}, "value": "urgent"}]}},
-        {"type": "input", "block_id": "checks", "optional": True,
-         "label": {"type": "plain_text", "text": "Checks"},
-         "element": {"type": "checkboxes", "action_id": "boxes", "options": [
-             {"text": {"type": "plain_text", "text": "Family told"}, "value": "family"}]}},
+        {
+            "type": "input",
+            "block_id": "comment",
+            "label": {"type": "plain_text", "text": "Comment"},
+            "element": {"type": "plain_text_input", "action_id": "text", "multiline": True},
+        },
+        {
+            "type": "input",
+            "block_id": "when",
+            "label": {"type": "plain_text", "text": "Date"},
+            "element": {"type": "datepicker", "action_id": "date", "initial_date": "2025-01-31"},
+        },
+        {
+            "type": "input",
+            "block_id": "route",
+            "label": {"type": "plain_text", "text": "Route"},
+            "element": {
+                "type": "static_select",
+                "action_id": "pick",
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Rapid review"}, "value": "rapid"},
+                    {"text": {"type": "plain_text", "text": "Case review"}, "value": "lcspr"},
+                ],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "agencies",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Agencies"},
+            "element": {
+                "type": "multi_static_select",
+                "action_id": "many",
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Police"}, "value": "police"},
+                    {"text": {"type": "plain_text", "text": "Health"}, "value": "health"},
+                ],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "urgency",
+            "label": {"type": "plain_text", "text": "Urgency"},
+            "element": {
+                "type": "radio_buttons",
+                "action_id": "radio",
+                "initial_option": {"text": {"type": "plain_text", "text": "Normal"}, "value": "normal"},
+                "options": [
+                    {"text": {"type": "plain_text", "text": "Normal"}, "value": "normal"},
+                    {"text": {"type": "plain_text", "text": "Urgent"}, "value": "urgent"},
+                ],
+            },
+        },
+        {
+            "type": "input",
+            "block_id": "checks",
+            "optional": True,
+            "label": {"type": "plain_text", "text": "Checks"},
+            "element": {
+                "type": "checkboxes",
+                "action_id": "boxes",
+                "options": [{"text": {"type": "plain_text", "text": "Family told"}, "value": "family"}],
+            },
+        },
     ],
 }
 
@@ -105,8 +163,14 @@ class Receiver:
 
 @pytest.fixture
 def standin():
-    with SlackStandIn(bot_token=TOKEN, signing_secret=SECRET, team_id="T0CSPR", bot_user_id="U0BOT",
-                      bot_name="cspr-bot", trigger_ttl=3.0) as running:
+    with SlackStandIn(
+        bot_token=TOKEN,
+        signing_secret=SECRET,
+        team_id="T0CSPR",
+        bot_user_id="U0BOT",
+        bot_name="cspr-bot",
+        trigger_ttl=3.0,
+    ) as running:
         running.add_user(ALICE, "alice")
         running.add_user(BOB, "bob")
         running.add_user(CAROL, "carol")
@@ -137,6 +201,7 @@ def slack_error(call) -> dict:
 
 # Web API: identity and method checks
 
+
 def test_auth_test_answers_for_the_bot_and_refuses_other_tokens(standin, client):
     me = client.auth_test()
     assert (me["user_id"], me["team_id"], me["bot_id"]) == ("U0BOT", "T0CSPR", "B0CSPR")
@@ -157,18 +222,19 @@ def test_unknown_parameters_are_refused_with_the_methods_file():
     with SlackStandIn(bot_token=TOKEN, methods_file=METHODS_FILE) as strict:
         strict.add_channel("C0PUB", "partnership", members=["U0BOT"])
         client = WebClient(token=TOKEN, base_url=strict.api_url)
-        refused = slack_error(lambda: client.api_call(
-            "chat.postMessage", json={"channel": "C0PUB", "text": "x", "colour": "red"}))
+        refused = slack_error(
+            lambda: client.api_call("chat.postMessage", json={"channel": "C0PUB", "text": "x", "colour": "red"})
+        )
         assert refused["error"] == "invalid_arguments"
         assert refused["response_metadata"]["messages"] == ["[ERROR] unknown parameter 'colour'"]
         # newer parameters slack_sdk sends are allowed
-        client.chat_postMessage(channel="C0PUB", text="x",
-                                metadata={"event_type": "e", "event_payload": {}})
+        client.chat_postMessage(channel="C0PUB", text="x", metadata={"event_type": "e", "event_payload": {}})
         # listed in the file but not simulated
         assert slack_error(lambda: client.api_call("reactions.add"))["error"] == "unknown_method"
 
 
 # Web API: conversations
+
 
 def test_create_private_channel_and_slack_name_rules(standin, client):
     created = client.conversations_create(name="rr-2025-001", is_private=True)["channel"]
@@ -176,9 +242,13 @@ def test_create_private_channel_and_slack_name_rules(standin, client):
     assert standin.channel_by_name("rr-2025-001").members == {"U0BOT"}
     standin.archive(created["id"])
     assert slack_error(lambda: client.conversations_create(name="rr-2025-001"))["error"] == "name_taken"
-    for name, error in [("RR-1", "invalid_name_specials"), ("a b", "invalid_name_specials"),
-                        ("x" * 81, "invalid_name_maxlength"), ("", "invalid_name_required")]:
-        assert slack_error(lambda: client.conversations_create(name=name))["error"] == error
+    for name, error in [
+        ("RR-1", "invalid_name_specials"),
+        ("a b", "invalid_name_specials"),
+        ("x" * 81, "invalid_name_maxlength"),
+        ("", "invalid_name_required"),
+    ]:
+        assert slack_error(lambda n=name: client.conversations_create(name=n))["error"] == error
 
 
 def test_invite_without_force_invites_nobody_when_one_user_is_wrong(standin, client):
@@ -187,12 +257,14 @@ def test_invite_without_force_invites_nobody_when_one_user_is_wrong(standin, cli
     refused = slack_error(lambda: client.conversations_invite(channel=channel, users=[BOB, ALICE]))
     assert refused["error"] == "already_in_channel"
     assert standin.channels[channel].members == {"U0BOT", ALICE}
-    assert slack_error(lambda: client.conversations_invite(
-        channel=channel, users=["U0BOT"]))["error"] == "cant_invite_self"
-    assert slack_error(lambda: client.conversations_invite(
-        channel="C0NOBOT", users=[BOB]))["error"] == "not_in_channel"
-    assert slack_error(lambda: client.conversations_invite(
-        channel="C0NONE", users=[BOB]))["error"] == "channel_not_found"
+    assert (
+        slack_error(lambda: client.conversations_invite(channel=channel, users=["U0BOT"]))["error"]
+        == "cant_invite_self"
+    )
+    assert slack_error(lambda: client.conversations_invite(channel="C0NOBOT", users=[BOB]))["error"] == "not_in_channel"
+    assert (
+        slack_error(lambda: client.conversations_invite(channel="C0NONE", users=[BOB]))["error"] == "channel_not_found"
+    )
 
 
 def test_invite_with_force_adds_the_valid_users_and_lists_the_rest(standin, client):
@@ -201,7 +273,9 @@ def test_invite_with_force_adds_the_valid_users_and_lists_the_rest(standin, clie
     answer = client.conversations_invite(channel=channel, users=[BOB, ALICE, "U0GHOST"], force=True)
     assert answer["ok"] and answer["channel"]["id"] == channel
     assert {(e["user"], e["error"]) for e in answer["errors"]} == {
-        (ALICE, "already_in_channel"), ("U0GHOST", "user_not_found")}
+        (ALICE, "already_in_channel"),
+        ("U0GHOST", "user_not_found"),
+    }
     assert standin.channels[channel].members == {"U0BOT", ALICE, BOB}
     all_bad = slack_error(lambda: client.conversations_invite(channel=channel, users=[ALICE], force=True))
     assert all_bad["error"] == "already_in_channel"
@@ -211,16 +285,16 @@ def test_invite_with_force_adds_the_valid_users_and_lists_the_rest(standin, clie
 
 def test_history_is_newest_first_paginated_and_shows_metadata_only_when_asked(standin, client):
     for n in range(3):
-        client.chat_postMessage(channel="C0PUB", text=f"m{n}",
-                                metadata={"event_type": "case_event", "event_payload": {"n": n}})
+        client.chat_postMessage(
+            channel="C0PUB", text=f"m{n}", metadata={"event_type": "case_event", "event_payload": {"n": n}}
+        )
     plain = client.conversations_history(channel="C0PUB")["messages"]
     assert [m["text"] for m in plain] == ["m2", "m1", "m0"]
     assert all("metadata" not in m for m in plain)
     page = client.conversations_history(channel="C0PUB", limit=2, include_all_metadata=True)
     assert [m["metadata"]["event_payload"]["n"] for m in page["messages"]] == [2, 1]
     assert page["has_more"]
-    rest = client.conversations_history(channel="C0PUB", limit=2,
-                                        cursor=page["response_metadata"]["next_cursor"])
+    rest = client.conversations_history(channel="C0PUB", limit=2, cursor=page["response_metadata"]["next_cursor"])
     assert [m["text"] for m in rest["messages"]] == ["m0"] and not rest["has_more"]
     standin.add_channel("C0SECRET", "secret", is_private=True, members=[ALICE])
     assert slack_error(lambda: client.conversations_history(channel="C0SECRET"))["error"] == "not_in_channel"
@@ -241,14 +315,20 @@ def test_list_info_members_and_topic_respect_what_the_bot_can_see(standin, clien
 
 # Web API: messages
 
+
 def test_post_to_a_user_id_lands_in_the_im(standin, client):
     answer = client.chat_postMessage(channel=ALICE, text="Hello <@U0ALICE>")
     im = standin.dm_channel(ALICE)
     assert im and im.startswith("D") and answer["channel"] == im
     assert [m.text for m in standin.dms(ALICE)] == ["Hello <@U0ALICE>"]
     assert client.conversations_open(users=ALICE)["channel"]["id"] == im
-    assert standin.transcript()[-1] == {"seq": 1, "kind": "dm", "channel": "DM @alice",
-                                        "author": "cspr-bot", "text": "Hello @alice"}
+    assert standin.transcript()[-1] == {
+        "seq": 1,
+        "kind": "dm",
+        "channel": "DM @alice",
+        "author": "cspr-bot",
+        "text": "Hello @alice",
+    }
 
 
 def test_posting_needs_membership_text_and_a_live_channel(standin, client):
@@ -256,8 +336,10 @@ def test_posting_needs_membership_text_and_a_live_channel(standin, client):
     assert slack_error(lambda: client.chat_postMessage(channel="C0NONE", text="x"))["error"] == "channel_not_found"
     assert slack_error(lambda: client.api_call("chat.postMessage", json={"channel": "C0PUB"}))["error"] == "no_text"
     assert slack_error(lambda: client.chat_postMessage(channel="C0PUB", text="x" * 40_001))["error"] == "msg_too_long"
-    assert slack_error(lambda: client.chat_postMessage(
-        channel="C0PUB", text="x", metadata={"event_type": "e"}))["error"] == "invalid_metadata"
+    assert (
+        slack_error(lambda: client.chat_postMessage(channel="C0PUB", text="x", metadata={"event_type": "e"}))["error"]
+        == "invalid_metadata"
+    )
     standin.archive("C0PUB")
     assert slack_error(lambda: client.chat_postMessage(channel="C0PUB", text="x"))["error"] == "is_archived"
     assert standin.messages("C0PUB") == []
@@ -272,10 +354,16 @@ def test_invalid_blocks_are_refused_with_a_reason(standin, client):
     assert unknown["error"] == "invalid_blocks"
     typo = slack_error(lambda: client.chat_postMessage(channel="C0PUB", text="x", blocks=[{**section, "acessory": {}}]))
     assert "acessory" in typo["response_metadata"]["messages"][0]
-    long_label = [{"type": "actions", "elements": [
-        {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "x" * 76}}]}]
-    assert slack_error(lambda: client.chat_postMessage(
-        channel="C0PUB", text="x", blocks=long_label))["error"] == "invalid_blocks"
+    long_label = [
+        {
+            "type": "actions",
+            "elements": [{"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "x" * 76}}],
+        }
+    ]
+    assert (
+        slack_error(lambda: client.chat_postMessage(channel="C0PUB", text="x", blocks=long_label))["error"]
+        == "invalid_blocks"
+    )
     assert client.chat_postMessage(channel="C0PUB", text="x", blocks=[section] * 50)["ok"]
 
 
@@ -285,12 +373,17 @@ def test_update_keeps_previous_versions_and_only_for_the_bots_messages(standin, 
     message = standin.messages("C0PUB")[0]
     assert (message.text, message.blocks) == ("v2", None)
     assert message.edits[0][0] == "v1" and message.edits[0][1][1]["block_id"] == "decide"
-    assert slack_error(lambda: client.chat_update(channel="C0PUB", ts="1.000001", text="x"))["error"] == "message_not_found"
+    assert (
+        slack_error(lambda: client.chat_update(channel="C0PUB", ts="1.000001", text="x"))["error"]
+        == "message_not_found"
+    )
 
 
 def test_ephemeral_and_pins(standin, client):
-    assert slack_error(lambda: client.chat_postEphemeral(
-        channel="C0PUB", user=CAROL, text="x"))["error"] == "user_not_in_channel"
+    assert (
+        slack_error(lambda: client.chat_postEphemeral(channel="C0PUB", user=CAROL, text="x"))["error"]
+        == "user_not_in_channel"
+    )
     assert client.chat_postEphemeral(channel="C0PUB", user=ALICE, text="only you")["message_ts"]
     assert [(e.user, e.text) for e in standin.ephemerals] == [(ALICE, "only you")]
     ts = client.chat_postMessage(channel="C0PUB", text="pin me")["ts"]
@@ -301,17 +394,18 @@ def test_ephemeral_and_pins(standin, client):
 
 # Fault injection
 
+
 def test_rate_limit_is_retried_after_retry_after_and_stored_once(standin):
     standin.fail("chat.postMessage", status=429, retry_after=0)
-    client = WebClient(token=TOKEN, base_url=standin.api_url,
-                       retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    client = WebClient(
+        token=TOKEN, base_url=standin.api_url, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)]
+    )
     assert client.chat_postMessage(channel="C0PUB", text="once")["ok"]
     assert [m.text for m in standin.messages("C0PUB")] == ["once"]
     assert [(c.http_status, c.error) for c in standin.calls] == [(429, "ratelimited"), (200, None)]
     standin.fail("chat.postMessage", status=429, retry_after=7)
     with pytest.raises(SlackApiError) as raised:
-        WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[]).chat_postMessage(
-            channel="C0PUB", text="x")
+        WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[]).chat_postMessage(channel="C0PUB", text="x")
     seen = raised.value.response
     assert (seen.status_code, seen.headers["Retry-After"], seen.data["error"]) == (429, "7", "ratelimited")
 
@@ -334,8 +428,13 @@ def test_a_dropped_answer_after_processing_leaves_the_message_stored(standin, cl
     assert [m.text for m in standin.messages("C0PUB")] == ["lost answer"]
     # a naive retry on connection errors therefore posts twice
     standin.drop("chat.postMessage", after_processing=True)
-    naive = WebClient(token=TOKEN, base_url=standin.api_url, retry_handlers=[ConnectionErrorRetryHandler(
-        max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.01))])
+    naive = WebClient(
+        token=TOKEN,
+        base_url=standin.api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0.01))
+        ],
+    )
     naive.chat_postMessage(channel="C0PUB", text="twice")
     assert [m.text for m in standin.messages("C0PUB")][1:] == ["twice", "twice"]
     standin.drop("chat.postMessage", after_processing=False)
@@ -347,6 +446,7 @@ def test_a_dropped_answer_after_processing_leaves_the_message_stored(standin, cl
 
 # Signed requests from people
 
+
 def test_slash_command_is_signed_and_shaped_like_slacks(standin, receiver):
     response = standin.user(ALICE).command("/cspr", "refer", channel_id="C0PUB")
     assert response.status == 200
@@ -354,11 +454,27 @@ def test_slash_command_is_signed_and_shaped_like_slacks(standin, receiver):
     assert receiver.verified(request)
     assert request["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     form = request["form"]
-    assert set(form) == {"token", "team_id", "team_domain", "channel_id", "channel_name", "user_id",
-                         "user_name", "command", "text", "api_app_id", "is_enterprise_install",
-                         "response_url", "trigger_id"}
+    assert set(form) == {
+        "token",
+        "team_id",
+        "team_domain",
+        "channel_id",
+        "channel_name",
+        "user_id",
+        "user_name",
+        "command",
+        "text",
+        "api_app_id",
+        "is_enterprise_install",
+        "response_url",
+        "trigger_id",
+    }
     assert (form["user_id"], form["channel_name"], form["command"], form["text"]) == (
-        ALICE, "partnership", "/cspr", "refer")
+        ALICE,
+        "partnership",
+        "/cspr",
+        "refer",
+    )
     assert form["response_url"].startswith(standin.base_url + "response/")
     assert standin.transcript()[-1]["text"] == "/cspr refer"
 
@@ -372,21 +488,26 @@ def test_forged_and_stale_requests_fail_verification(standin, receiver):
 
 
 def test_events_carry_the_envelope_and_retry_headers(standin, receiver):
-    standin.send_event({"type": "member_joined_channel", "user": BOB, "channel": "C0PUB"},
-                       event_id="Ev1", retry_num=1)
+    standin.send_event({"type": "member_joined_channel", "user": BOB, "channel": "C0PUB"}, event_id="Ev1", retry_num=1)
     request = receiver.requests[0]
     assert receiver.verified(request)
     envelope = request["json"]
     assert (envelope["type"], envelope["event_id"], envelope["team_id"]) == ("event_callback", "Ev1", "T0CSPR")
     assert envelope["authorizations"][0]["user_id"] == "U0BOT"
     assert (request["headers"]["X-Slack-Retry-Num"], request["headers"]["X-Slack-Retry-Reason"]) == (
-        "1", "http_timeout")
+        "1",
+        "http_timeout",
+    )
     home = {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Your cases"}}]}
     published = WebClient(token=TOKEN, base_url=standin.api_url).views_publish(user_id=ALICE, view=home)
     standin.user(ALICE).open_home()
     event = receiver.requests[1]["json"]["event"]
     assert (event["type"], event["user"], event["channel"], event["view"]["id"]) == (
-        "app_home_opened", ALICE, standin.dm_channel(ALICE), published["view"]["id"])
+        "app_home_opened",
+        ALICE,
+        standin.dm_channel(ALICE),
+        published["view"]["id"],
+    )
 
 
 def test_click_finds_the_element_on_screen_and_sends_block_actions(standin, client, receiver):
@@ -404,13 +525,17 @@ def test_click_finds_the_element_on_screen_and_sends_block_actions(standin, clie
     payload = request["payload"]
     assert payload["type"] == "block_actions"
     assert payload["user"] == {"id": ALICE, "username": "alice", "name": "alice", "team_id": "T0CSPR"}
-    assert payload["container"] == {"type": "message", "message_ts": ts, "channel_id": "C0PUB",
-                                    "is_ephemeral": False}
+    assert payload["container"] == {"type": "message", "message_ts": ts, "channel_id": "C0PUB", "is_ephemeral": False}
     assert payload["channel"] == {"id": "C0PUB", "name": "partnership"}
     assert payload["message"]["ts"] == ts and payload["message"]["blocks"][1]["block_id"] == "decide"
     action = payload["actions"][0]
     assert (action["action_id"], action["block_id"], action["value"], action["type"], action["style"]) == (
-        "sign_off", "decide", "case-1", "button", "primary")
+        "sign_off",
+        "decide",
+        "case-1",
+        "button",
+        "primary",
+    )
     assert {"trigger_id", "response_url", "api_app_id", "token", "team", "state"} <= set(payload)
     alice.click("outcome", channel_id="C0PUB", value="none")
     assert receiver.requests[1]["payload"]["actions"][0]["selected_option"]["value"] == "none"
@@ -465,13 +590,27 @@ def test_submit_sends_slacks_state_shapes_and_closes_on_ack(standin, client, rec
     assert payload["view"]["state"]["values"] == {
         "comment": {"text": {"type": "plain_text_input", "value": "Agreed"}},
         "when": {"date": {"type": "datepicker", "selected_date": "2025-01-31"}},
-        "route": {"pick": {"type": "static_select", "selected_option": {
-            "text": {"type": "plain_text", "text": "Case review"}, "value": "lcspr"}}},
-        "agencies": {"many": {"type": "multi_static_select", "selected_options": [
-            {"text": {"type": "plain_text", "text": "Police"}, "value": "police"},
-            {"text": {"type": "plain_text", "text": "Health"}, "value": "health"}]}},
-        "urgency": {"radio": {"type": "radio_buttons", "selected_option": {
-            "text": {"type": "plain_text", "text": "Normal"}, "value": "normal"}}},
+        "route": {
+            "pick": {
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": "Case review"}, "value": "lcspr"},
+            }
+        },
+        "agencies": {
+            "many": {
+                "type": "multi_static_select",
+                "selected_options": [
+                    {"text": {"type": "plain_text", "text": "Police"}, "value": "police"},
+                    {"text": {"type": "plain_text", "text": "Health"}, "value": "health"},
+                ],
+            }
+        },
+        "urgency": {
+            "radio": {
+                "type": "radio_buttons",
+                "selected_option": {"text": {"type": "plain_text", "text": "Normal"}, "value": "normal"},
+            }
+        },
         "checks": {"boxes": {"type": "checkboxes", "selected_options": []}},
     }
     assert not standin.views[view["id"]].is_open
@@ -483,15 +622,24 @@ def test_submit_sends_slacks_state_shapes_and_closes_on_ack(standin, client, rec
 def test_submit_errors_keep_the_view_open_and_updates_replace_it(standin, client, receiver):
     view = open_form(standin, client, receiver)
     errors = {"comment": "Say why"}
-    receiver.reply = lambda request: (200, json.dumps({"response_action": "errors", "errors": errors}).encode(),
-                                      "application/json")
+    receiver.reply = lambda request: (
+        200,
+        json.dumps({"response_action": "errors", "errors": errors}).encode(),
+        "application/json",
+    )
     standin.user(ALICE).submit(view["id"], {"comment": "x", "route": "rapid"})
     stored = standin.views[view["id"]]
     assert stored.is_open and stored.errors == errors
-    thanks = {"type": "modal", "title": {"type": "plain_text", "text": "Thanks"},
-              "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Sent"}}]}
-    receiver.reply = lambda request: (200, json.dumps({"response_action": "update", "view": thanks}).encode(),
-                                      "application/json")
+    thanks = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Thanks"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Sent"}}],
+    }
+    receiver.reply = lambda request: (
+        200,
+        json.dumps({"response_action": "update", "view": thanks}).encode(),
+        "application/json",
+    )
     standin.user(ALICE).submit(view["id"], {"comment": "because", "route": "rapid"})
     stored = standin.views[view["id"]]
     assert stored.is_open and stored.view["title"]["text"] == "Thanks" and stored.view["hash"] != view["hash"]
@@ -502,8 +650,10 @@ def test_views_update_checks_the_hash_and_the_view(standin, client, receiver):
     updated = client.views_update(view_id=view["id"], hash=view["hash"], view=FORM_VIEW)["view"]
     assert updated["id"] == view["id"]
     assert client.views_update(view_id=view["id"], view=updated)["ok"]  # a stored view can be re-sent
-    assert slack_error(lambda: client.views_update(view_id=view["id"], hash=updated["hash"],
-                                                   view=FORM_VIEW))["error"] == "hash_conflict"
+    assert (
+        slack_error(lambda: client.views_update(view_id=view["id"], hash=updated["hash"], view=FORM_VIEW))["error"]
+        == "hash_conflict"
+    )
     assert slack_error(lambda: client.views_update(view_id="V0NONE", view=FORM_VIEW))["error"] == "not_found"
     long_title = {**FORM_VIEW, "title": {"type": "plain_text", "text": "x" * 25}}
     bad = slack_error(lambda: client.views_update(view_id=view["id"], view=long_title))
@@ -521,7 +671,10 @@ def test_triggers_work_once_and_expire(client, receiver):
         first, second = (r["form"]["trigger_id"] for r in receiver.requests)
         assert fast.views_open(trigger_id=first, view=FORM_VIEW)["ok"]
         assert slack_error(lambda: fast.views_open(trigger_id=first, view=FORM_VIEW))["error"] == "exchanged_trigger_id"
-        assert slack_error(lambda: fast.views_open(trigger_id="1.2.made-up", view=FORM_VIEW))["error"] == "invalid_trigger_id"
+        assert (
+            slack_error(lambda: fast.views_open(trigger_id="1.2.made-up", view=FORM_VIEW))["error"]
+            == "invalid_trigger_id"
+        )
         time.sleep(0.25)
         assert slack_error(lambda: fast.views_open(trigger_id=second, view=FORM_VIEW))["error"] == "expired_trigger_id"
 
@@ -537,18 +690,30 @@ def test_wait_for_wakes_on_change_and_times_out_with_recent_calls(standin, clien
 def test_flatten_reads_block_kit_like_a_person():
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapid review R-1"}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Lead:* <@U0ALICE> &amp; <@U0BOB|bobby> in <#C0PUB>"},
-         "fields": [{"type": "mrkdwn", "text": "Due: 3 &lt; 5"}],
-         "accessory": {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "Open"}}},
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": "*Lead:* <@U0ALICE> &amp; <@U0BOB|bobby> in <#C0PUB>"},
+            "fields": [{"type": "mrkdwn", "text": "Due: 3 &lt; 5"}],
+            "accessory": {"type": "button", "action_id": "a", "text": {"type": "plain_text", "text": "Open"}},
+        },
         {"type": "context", "elements": [{"type": "mrkdwn", "text": "see <https://x.test|the guide>"}]},
-        {"type": "actions", "elements": [
-            {"type": "button", "action_id": "b", "text": {"type": "plain_text", "text": "Sign off"}},
-            {"type": "button", "action_id": "c", "text": {"type": "plain_text", "text": "Decline"}}]},
+        {
+            "type": "actions",
+            "elements": [
+                {"type": "button", "action_id": "b", "text": {"type": "plain_text", "text": "Sign off"}},
+                {"type": "button", "action_id": "c", "text": {"type": "plain_text", "text": "Decline"}},
+            ],
+        },
     ]
     names = {"U0ALICE": "alice", "C0PUB": "partnership"}
     assert flatten(blocks, "fallback", names=names).split("\n") == [
-        "Rapid review R-1", "*Lead:* @alice & @bobby in #partnership", "Due: 3 < 5", "[Open]",
-        "see the guide", "[Sign off] [Decline]"]
+        "Rapid review R-1",
+        "*Lead:* @alice & @bobby in #partnership",
+        "Due: 3 < 5",
+        "[Open]",
+        "see the guide",
+        "[Sign off] [Decline]",
+    ]
     assert flatten(None, "Hi <@U0ALICE>", names=names) == "Hi @alice"
 
 

@@ -4,7 +4,16 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.partnership import load
-from bot.timetable import COUNTDOWN, NOTIFICATION, NOTIFICATION_OVERDUE, OVERDUE, REMINDER, Due, digest_day, due_for_case
+from bot.timetable import (
+    COUNTDOWN,
+    NOTIFICATION,
+    NOTIFICATION_OVERDUE,
+    OVERDUE,
+    REMINDER,
+    Due,
+    digest_day,
+    due_for_case,
+)
 from bot.working_days import WorkingCalendar
 
 PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
@@ -33,7 +42,10 @@ def test_nothing_is_ever_due_on_a_weekend_bank_holiday_or_closure_day():
 def test_countdown_points_fire_at_the_reminder_time_in_london_time():
     # 10 working days before Wed 15 Apr 2026 is Mon 30 Mar, the day after the clocks went forward.
     assert due("rapid_review", london("2026-03-30T08:59")) == [Due(COUNTDOWN, "2026-03-30", 10)]
-    assert due("rapid_review", london("2026-03-30T09:00")) == [Due(COUNTDOWN, "2026-03-30", 10), Due(REMINDER, "10", 10)]
+    assert due("rapid_review", london("2026-03-30T09:00")) == [
+        Due(COUNTDOWN, "2026-03-30", 10),
+        Due(REMINDER, "10", 10),
+    ]
     assert london("2026-03-30T09:00").astimezone(UTC).hour == 8
     assert due("rapid_review", london("2026-04-15T09:30"))[1] == Due(REMINDER, "0", 0)
     assert due("rapid_review", london("2026-04-16T09:30"))[1] == Due(OVERDUE, "2026-04-16", -1)

@@ -116,7 +116,9 @@ class Tour:
 
     def form(self, person: SlackUser, callback_id: str) -> str:
         self.slack.wait_for(
-            lambda s: any(v.user == person.id and v.is_open and v.view.get("callback_id") == callback_id for v in s.views.values()),
+            lambda s: any(
+                v.user == person.id and v.is_open and v.view.get("callback_id") == callback_id for v in s.views.values()
+            ),
             message=f"the {callback_id} form",
         )
         return person.last_view(callback_id).id
@@ -131,7 +133,11 @@ class Tour:
     # -- the story -----------------------------------------------------------------------------
 
     def play(self) -> None:
-        priya, sam, jo = self.person("police.lead.priya"), self.person("pprg.chair.sam"), self.person("business.manager.jo")
+        priya, sam, jo = (
+            self.person("police.lead.priya"),
+            self.person("pprg.chair.sam"),
+            self.person("business.manager.jo"),
+        )
         self.until(at("2026-12-14T10:15"))
         self.act(lambda: priya.command("/cspr", "refer", channel_id=GENERAL))
         self.act(
@@ -152,14 +158,21 @@ class Tour:
             )
         )
         self.until(at("2026-12-14T11:00"))
-        self.click_and_submit(sam, "triage_more_info", "more_info", {"question": "Has a strategy meeting been held?"}, channel_id=PPRG)
+        self.click_and_submit(
+            sam, "triage_more_info", "more_info", {"question": "Has a strategy meeting been held?"}, channel_id=PPRG
+        )
         self.until(at("2026-12-15T14:00"))
         self.click_and_submit(sam, "triage_start", "start_review", {"notified_on": "2026-12-15"}, channel_id=PPRG)
         channel = self.case_channel()
         self.act(lambda: self.person("csc.lead.dan").command("/cspr", "status", channel_id=channel))
 
         sign_offs = [
-            ("2026-12-16T11:00", "police.lead.priya", "police", "Police involvement summary uploaded to the secure store."),
+            (
+                "2026-12-16T11:00",
+                "police.lead.priya",
+                "police",
+                "Police involvement summary uploaded to the secure store.",
+            ),
             ("2026-12-18T15:30", "education.lead.lee", "education", ""),
             ("2027-01-06T10:30", "csc.lead.dan", "csc", "Chronology and practice episodes returned."),
             ("2027-01-11T09:45", "health.lead.grace", "health", "Health visiting and hospital records reviewed."),
@@ -167,17 +180,25 @@ class Tour:
         for moment, name, agency, comment in sign_offs:
             self.until(at(moment))
             lead = self.person(name)
-            self.click_and_submit(lead, "signoff", "sign_off", {"comment": comment}, channel_id=channel, value=f"2026-001|{agency}")
+            self.click_and_submit(
+                lead, "signoff", "sign_off", {"comment": comment}, channel_id=channel, value=f"2026-001|{agency}"
+            )
 
         self.until(at("2027-01-11T11:00"))
         self.click_and_submit(
             sam,
             "decide_local_cspr",
             "decide",
-            {"rationale": "Serious harm with learning for several agencies about bruising and injuries in non-mobile babies."},
+            {
+                "rationale": "Serious harm with learning for several agencies about bruising and injuries in non-mobile babies."
+            },
             channel_id=channel,
         )
-        for moment, name in (("2027-01-11T11:30", "la.delegate.amira"), ("2027-01-11T14:00", "icb.delegate.tom"), ("2027-01-12T10:00", "police.delegate.rhys")):
+        for moment, name in (
+            ("2027-01-11T11:30", "la.delegate.amira"),
+            ("2027-01-11T14:00", "icb.delegate.tom"),
+            ("2027-01-12T10:00", "police.delegate.rhys"),
+        ):
             self.until(at(moment))
             self.act(lambda n=name: self.person(n).click("endorse"))
         self.until(at("2027-01-12T15:00"))
@@ -189,7 +210,12 @@ class Tour:
         entries = []
         for entry, moment in zip(self.slack.transcript(), self.moments, strict=True):
             local = moment.astimezone(LONDON)
-            entries.append({"time": local.isoformat(timespec="minutes"), **{k: entry[k] for k in ("kind", "channel", "author", "text")}})
+            entries.append(
+                {
+                    "time": local.isoformat(timespec="minutes"),
+                    **{k: entry[k] for k in ("kind", "channel", "author", "text")},
+                }
+            )
         return entries
 
 

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 _LINK = re.compile(r"<([^<>]*)>")
 
 
-def flatten(blocks: list[dict] | None, fallback_text: str = "", *,
-            names: Mapping[str, str] | None = None) -> str:
+def flatten(blocks: list[dict] | None, fallback_text: str = "", *, names: Mapping[str, str] | None = None) -> str:
     """One line per piece of visible text; buttons and pickers appear as `[Label]`.
 
     Without blocks, Slack shows the message's `text`, so that is what comes back.
@@ -61,8 +60,10 @@ def _block_lines(block: dict, names: Mapping[str, str]) -> list[str]:
             lines.append(element_label(block["accessory"], names))
         return lines
     if kind == "context":
-        parts = [_text(e, names) if e.get("type") != "image" else f"[image: {e.get('alt_text', '')}]"
-                 for e in block.get("elements") or []]
+        parts = [
+            _text(e, names) if e.get("type") != "image" else f"[image: {e.get('alt_text', '')}]"
+            for e in block.get("elements") or []
+        ]
         return [" ".join(p for p in parts if p)]
     if kind == "actions":
         return [" ".join(element_label(e, names) for e in block.get("elements") or [])]

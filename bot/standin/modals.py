@@ -48,8 +48,13 @@ def push_modal(ws: Workspace, user_id: str, view: dict) -> View:
 def replace_view(ws: Workspace, target: View, view: dict) -> dict:
     """Swap a view's content in place: same id, new hash, as views.update does."""
     kept = target.view
-    target.view = _stored(ws, view, view_id=kept["id"], root_view_id=kept.get("root_view_id"),
-                          previous_view_id=kept.get("previous_view_id"))
+    target.view = _stored(
+        ws,
+        view,
+        view_id=kept["id"],
+        root_view_id=kept.get("root_view_id"),
+        previous_view_id=kept.get("previous_view_id"),
+    )
     if target.view["type"] == "modal":
         _record(ws, "updated", target)
     ws.changed()
@@ -62,39 +67,49 @@ def publish_home(ws: Workspace, user_id: str, view: dict) -> View:
         replace_view(ws, home, view)
         return home
     view_id = ws.new_id("V")
-    home = ws.home_views[user_id] = View(view_id, user_id, _stored(
-        ws, view, view_id=view_id, root_view_id=view_id, previous_view_id=None))
+    home = ws.home_views[user_id] = View(
+        view_id, user_id, _stored(ws, view, view_id=view_id, root_view_id=view_id, previous_view_id=None)
+    )
     ws.changed()
     return home
 
 
-def _new(ws: Workspace, user_id: str, view: dict, *, root_view_id: str | None,
-         previous_view_id: str | None) -> View:
+def _new(ws: Workspace, user_id: str, view: dict, *, root_view_id: str | None, previous_view_id: str | None) -> View:
     view_id = ws.new_id("V")
-    stored = _stored(ws, view, view_id=view_id, root_view_id=root_view_id or view_id,
-                     previous_view_id=previous_view_id)
+    stored = _stored(ws, view, view_id=view_id, root_view_id=root_view_id or view_id, previous_view_id=previous_view_id)
     opened = ws.views[view_id] = View(view_id, user_id, stored)
     ws.changed()
     return opened
 
 
-def _stored(ws: Workspace, view: dict, *, view_id: str, root_view_id: str | None,
-            previous_view_id: str | None) -> dict:
+def _stored(ws: Workspace, view: dict, *, view_id: str, root_view_id: str | None, previous_view_id: str | None) -> dict:
     stored = {
-        "private_metadata": "", "callback_id": "", "external_id": "",
-        "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
+        "private_metadata": "",
+        "callback_id": "",
+        "external_id": "",
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
         **copy.deepcopy(view),
     }
     stored.update(
-        id=view_id, team_id=ws.team_id, app_id=ws.app_id, bot_id=ws.bot_id,
-        app_installed_team_id=ws.team_id, blocks=ws.stored_blocks(view["blocks"]),
-        state={"values": {}}, hash=ws.new_hash(),
-        root_view_id=root_view_id, previous_view_id=previous_view_id,
+        id=view_id,
+        team_id=ws.team_id,
+        app_id=ws.app_id,
+        bot_id=ws.bot_id,
+        app_installed_team_id=ws.team_id,
+        blocks=ws.stored_blocks(view["blocks"]),
+        state={"values": {}},
+        hash=ws.new_hash(),
+        root_view_id=root_view_id,
+        previous_view_id=previous_view_id,
     )
     return stored
 
 
 def _record(ws: Workspace, verb: str, view: View) -> None:
     title = (view.view.get("title") or {}).get("text", "")
-    ws.record("modal", "", ws.bot_name,
-              f"{verb} '{title}' for @{ws.user_name(view.user)}\n{ws.readable(view.view['blocks'])}")
+    ws.record(
+        "modal", "", ws.bot_name, f"{verb} '{title}' for @{ws.user_name(view.user)}\n{ws.readable(view.view['blocks'])}"
+    )

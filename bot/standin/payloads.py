@@ -20,8 +20,15 @@ from .validation import interactive_elements
 CLICKABLE = frozenset({"button", "static_select", "overflow", "radio_buttons", "datepicker"})
 SINGLE_OPTION = frozenset({"static_select", "overflow", "radio_buttons"})
 TEXT_INPUTS = frozenset({"plain_text_input", "email_text_input", "url_text_input", "number_input"})
-_INITIAL_KEYS = ("initial_value", "initial_date", "initial_time", "initial_user", "initial_users",
-                 "initial_conversation", "initial_channel")
+_INITIAL_KEYS = (
+    "initial_value",
+    "initial_date",
+    "initial_time",
+    "initial_user",
+    "initial_users",
+    "initial_conversation",
+    "initial_channel",
+)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -42,8 +49,16 @@ class Target:
     view: View | None = None
 
 
-def find_clickable(ws: Workspace, user_id: str, action_id: str, *, channel_id: str | None,
-                   message_ts: str | None, view_id: str | None, value: Any) -> Target:
+def find_clickable(
+    ws: Workspace,
+    user_id: str,
+    action_id: str,
+    *,
+    channel_id: str | None,
+    message_ts: str | None,
+    view_id: str | None,
+    value: Any,
+) -> Target:
     """The element a person would click: it must really be on a screen they can see."""
     wanted = f"action_id={action_id!r}" + ("" if value is None else f" and value={value!r}")
     if view_id is not None:
@@ -52,8 +67,9 @@ def find_clickable(ws: Workspace, user_id: str, action_id: str, *, channel_id: s
             raise LookupError(f"@{ws.user_name(user_id)} has no open view {view_id}")
         hit = _find(view.view["blocks"], action_id, value)
         if hit is None:
-            raise LookupError(f"no element with {wanted} in view {view_id}; "
-                              f"clickable there: {_on_screen(view.view['blocks'])}")
+            raise LookupError(
+                f"no element with {wanted} in view {view_id}; clickable there: {_on_screen(view.view['blocks'])}"
+            )
         return Target(*hit, view=view)
     channel = _channel_seen_by(ws, user_id, channel_id)
     if message_ts is not None:
@@ -68,8 +84,10 @@ def find_clickable(ws: Workspace, user_id: str, action_id: str, *, channel_id: s
         if hit is not None:
             return Target(*hit, message=message)
     newest = [_on_screen(m.blocks) for m in candidates[:5]]
-    raise LookupError(f"no message in {ws.display_channel(channel.id)} has an element with {wanted}; "
-                      f"clickable in the newest messages: {newest}")
+    raise LookupError(
+        f"no message in {ws.display_channel(channel.id)} has an element with {wanted}; "
+        f"clickable in the newest messages: {newest}"
+    )
 
 
 def _channel_seen_by(ws: Workspace, user_id: str, channel_id: str | None) -> Channel:
@@ -129,8 +147,12 @@ def _option(element: dict, value: Any) -> dict | None:
 def action_json(target: Target, value: Any) -> dict:
     element = target.element
     kind = element["type"]
-    action: dict = {"type": kind, "action_id": element["action_id"],
-                    "block_id": target.block["block_id"], "action_ts": f"{time.time():.6f}"}
+    action: dict = {
+        "type": kind,
+        "action_id": element["action_id"],
+        "block_id": target.block["block_id"],
+        "action_ts": f"{time.time():.6f}",
+    }
     if kind == "button":
         for key in ("text", "value", "style", "confirm", "url"):
             if key in element:
@@ -155,8 +177,7 @@ def describe_click(target: Target, value: Any, names: Mapping[str, str]) -> str:
     return f"picked {value} in {label}"
 
 
-def submission_state(view: dict, values: Mapping[str, Any] | None,
-                     names: Mapping[str, str]) -> tuple[dict, list[str]]:
+def submission_state(view: dict, values: Mapping[str, Any] | None, names: Mapping[str, str]) -> tuple[dict, list[str]]:
     """`state.values` for a view_submission, and 'Label: value' lines for the transcript.
 
     Inputs not in `values` keep their initial value; a required input left empty is refused,
@@ -166,8 +187,9 @@ def submission_state(view: dict, values: Mapping[str, Any] | None,
     inputs = [b for b in view["blocks"] if b.get("type") == "input"]
     unknown = sorted(set(values) - {b["block_id"] for b in inputs})
     if unknown:
-        raise ValueError(f"view {view['id']} has no input block {unknown}; "
-                         f"its inputs are {[b['block_id'] for b in inputs]}")
+        raise ValueError(
+            f"view {view['id']} has no input block {unknown}; its inputs are {[b['block_id'] for b in inputs]}"
+        )
     state: dict = {}
     shown: list[str] = []
     for block in inputs:
@@ -179,8 +201,9 @@ def submission_state(view: dict, values: Mapping[str, Any] | None,
         except ValueError as error:
             raise ValueError(f"'{label}' ({block['block_id']}): {error}") from error
         if not display and not block.get("optional"):
-            raise ValueError(f"'{label}' ({block['block_id']}) is required; "
-                             "Slack would not let the form be submitted without it")
+            raise ValueError(
+                f"'{label}' ({block['block_id']}) is required; Slack would not let the form be submitted without it"
+            )
         state[block["block_id"]] = {element["action_id"]: entry}
         if display:
             shown.append(f"{label}: {display}")
@@ -222,8 +245,10 @@ def _state_entry(element: dict, chosen: Any, names: Mapping[str, str]) -> tuple[
     if kind == "users_select":
         return {"type": kind, "selected_user": chosen}, f"@{names.get(chosen, chosen)}" if chosen else ""
     if kind == "multi_users_select":
-        return ({"type": kind, "selected_users": list(chosen or [])},
-                ", ".join(f"@{names.get(u, u)}" for u in chosen or []))
+        return (
+            {"type": kind, "selected_users": list(chosen or [])},
+            ", ".join(f"@{names.get(u, u)}" for u in chosen or []),
+        )
     if kind == "conversations_select":
         return {"type": kind, "selected_conversation": chosen}, f"#{names.get(chosen, chosen)}" if chosen else ""
     if kind == "channels_select":

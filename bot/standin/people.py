@@ -17,8 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from . import response_urls
 from .errors import SlackError
 from .modals import checked, push_modal, replace_view
-from .payloads import (action_json, describe_click, find_clickable, person, submission_state,
-                       team)
+from .payloads import action_json, describe_click, find_clickable, person, submission_state, team
 from .shapes import message_json
 from .state import View
 
@@ -46,16 +45,25 @@ class Response:
             return None
 
 
-def send_signed(url: str, signing_secret: str, body: bytes, content_type: str, *,
-                timestamp: int | str | None = None, signature: str | None = None,
-                omit_headers: bool = False, headers: dict[str, str] | None = None,
-                timeout: float = 10.0) -> Response:
+def send_signed(
+    url: str,
+    signing_secret: str,
+    body: bytes,
+    content_type: str,
+    *,
+    timestamp: int | str | None = None,
+    signature: str | None = None,
+    omit_headers: bool = False,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> Response:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     sent = {"Content-Type": content_type, **(headers or {})}
     if not omit_headers:
         sent["X-Slack-Request-Timestamp"] = stamp
         sent["X-Slack-Signature"] = signature or SignatureVerifier(signing_secret).generate_signature(
-            timestamp=stamp, body=body)
+            timestamp=stamp, body=body
+        )
     request = urllib.request.Request(url, data=body, headers=sent, method="POST")
     try:
         with _OPENER.open(request, timeout=timeout) as answer:
@@ -85,8 +93,7 @@ class SlackUser:
             if channel is None or not ws.can_see(self.id, channel):
                 raise LookupError(f"@{self.name} cannot type in {channel_id}")
             url_id = ws.issue_response_url(self.id, channel_id)
-            channel_name = ("directmessage" if channel.is_im
-                            else "privategroup" if channel.is_private else channel.name)
+            channel_name = "directmessage" if channel.is_im else "privategroup" if channel.is_private else channel.name
             fields = {
                 "token": self._standin.verification_token,
                 "team_id": ws.team_id,
@@ -109,13 +116,21 @@ class SlackUser:
             response_urls.deliver(ws, url_id, response.json)
         return response
 
-    def click(self, action_id: str, *, channel_id: str | None = None, message_ts: str | None = None,
-              view_id: str | None = None, value: Any = None) -> Response:
+    def click(
+        self,
+        action_id: str,
+        *,
+        channel_id: str | None = None,
+        message_ts: str | None = None,
+        view_id: str | None = None,
+        value: Any = None,
+    ) -> Response:
         """Click a button (or pick from a select/datepicker) that is really on screen."""
         ws = self._ws
         with ws.cond:
-            target = find_clickable(ws, self.id, action_id, channel_id=channel_id,
-                                    message_ts=message_ts, view_id=view_id, value=value)
+            target = find_clickable(
+                ws, self.id, action_id, channel_id=channel_id, message_ts=message_ts, view_id=view_id, value=value
+            )
             payload: dict = {
                 "type": "block_actions",
                 "user": person(ws, self.id),
@@ -134,14 +149,18 @@ class SlackUser:
                 where = ""
             else:
                 message = target.message
-                payload["container"] = {"type": "message", "message_ts": message.ts,
-                                        "channel_id": message.channel, "is_ephemeral": False}
+                payload["container"] = {
+                    "type": "message",
+                    "message_ts": message.ts,
+                    "channel_id": message.channel,
+                    "is_ephemeral": False,
+                }
                 channel = ws.channels[message.channel]
-                payload["channel"] = {"id": channel.id,
-                                      "name": "directmessage" if channel.is_im else channel.name}
+                payload["channel"] = {"id": channel.id, "name": "directmessage" if channel.is_im else channel.name}
                 payload["message"] = message_json(ws, message)
                 payload["response_url"] = self._standin.response_url(
-                    ws.issue_response_url(self.id, message.channel, message.ts))
+                    ws.issue_response_url(self.id, message.channel, message.ts)
+                )
                 where = ws.display_channel(message.channel)
             ws.record("click", where, self.name, describe_click(target, value, ws.names()))
         return self._send_payload(payload)
@@ -167,8 +186,7 @@ class SlackUser:
                 "is_enterprise_install": False,
             }
             title = (view.view.get("title") or {}).get("text", "")
-            ws.record("submit", "", self.name,
-                      f"submitted '{title}'" + (f" ({'; '.join(shown)})" if shown else ""))
+            ws.record("submit", "", self.name, f"submitted '{title}'" + (f" ({'; '.join(shown)})" if shown else ""))
         response = self._send_payload(payload)
         with ws.cond:
             self._after_submission(view, response)
@@ -178,8 +196,11 @@ class SlackUser:
         """The newest modal open for this person, optionally the newest with `callback_id`."""
         with self._ws.cond:
             for view in reversed(list(self._ws.views.values())):
-                if view.user == self.id and view.is_open and (
-                        callback_id is None or view.view.get("callback_id") == callback_id):
+                if (
+                    view.user == self.id
+                    and view.is_open
+                    and (callback_id is None or view.view.get("callback_id") == callback_id)
+                ):
                     return view
         wanted = "" if callback_id is None else f" with callback_id {callback_id!r}"
         raise LookupError(f"@{self.name} has no open view{wanted}")
@@ -187,9 +208,13 @@ class SlackUser:
     def open_home(self) -> Response:
         ws = self._ws
         with ws.cond:
-            event: dict = {"type": "app_home_opened", "user": self.id,
-                           "channel": ws.open_im(self.id).id, "tab": "home",
-                           "event_ts": f"{time.time():.6f}"}
+            event: dict = {
+                "type": "app_home_opened",
+                "user": self.id,
+                "channel": ws.open_im(self.id).id,
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            }
             home = ws.home_views.get(self.id)
             if home is not None:
                 event["view"] = copy.deepcopy(home.view)
@@ -225,8 +250,9 @@ class SlackUser:
             else:
                 self._ws.close_modal(view.id)
         except SlackError as error:
-            raise ValueError(f"the app answered response_action {action!r} with something Slack "
-                             f"refuses: {error.payload()}") from error
+            raise ValueError(
+                f"the app answered response_action {action!r} with something Slack refuses: {error.payload()}"
+            ) from error
 
     def resend_last(self) -> Response:
         """Send this person's last interaction again, byte for byte (freshly signed), as happens
@@ -244,10 +270,10 @@ class SlackUser:
         return self._standin.post_signed(body, FORM)
 
 
-
 def _check_field_errors(view: View, errors: object) -> None:
     """Slack only shows errors keyed by the block_id of an input block in the view."""
     inputs = {b["block_id"] for b in view.view["blocks"] if b.get("type") == "input"}
     if not isinstance(errors, dict) or not errors or not set(errors) <= inputs:
-        raise SlackError("invalid_arguments",
-                         messages=[f"[ERROR] errors must map input block_ids {sorted(inputs)} to text"])
+        raise SlackError(
+            "invalid_arguments", messages=[f"[ERROR] errors must map input block_ids {sorted(inputs)} to text"]
+        )

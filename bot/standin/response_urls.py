@@ -35,15 +35,19 @@ def deliver(ws: Workspace, url_id: str, payload: object) -> tuple[int, str]:
             ws.record("response", where, ws.bot_name, "(deleted the message)")
         elif flag(payload.get("replace_original")) and original is not None:
             original.replace(text, ws.stored_blocks(blocks), ws.next_ts())
-            ws.record("response", where, ws.bot_name,
-                      "(replaced the message) " + ws.readable(original.blocks, original.text))
+            ws.record(
+                "response", where, ws.bot_name, "(replaced the message) " + ws.readable(original.blocks, original.text)
+            )
         elif payload.get("response_type") == "in_channel" and url.channel in ws.channels:
             posted = ws.post(ws.channels[url.channel], text, blocks)
             ws.record("response", where, ws.bot_name, ws.readable(posted.blocks, posted.text))
         else:
-            ws.ephemerals.append(Ephemeral(url.channel or "", url.user, text,
-                                           ws.stored_blocks(blocks), ws.next_ts()))
-            ws.record("response", where, ws.bot_name,
-                      f"(only @{ws.user_name(url.user)} sees this) " + ws.readable(blocks, text))
+            ws.ephemerals.append(Ephemeral(url.channel or "", url.user, text, ws.stored_blocks(blocks), ws.next_ts()))
+            ws.record(
+                "response",
+                where,
+                ws.bot_name,
+                f"(only @{ws.user_name(url.user)} sees this) " + ws.readable(blocks, text),
+            )
         ws.changed()
         return 200, "ok"

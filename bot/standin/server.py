@@ -50,8 +50,7 @@ def parse_params(query: str, body: bytes, content_type: str) -> dict:
         except BadBody:
             raise
         except ValueError as error:
-            raise BadBody("invalid_json" if media_type == "application/json"
-                          else "invalid_form_data") from error
+            raise BadBody("invalid_json" if media_type == "application/json" else "invalid_form_data") from error
     return parse_json_arguments(params)
 
 
@@ -109,8 +108,7 @@ class _Handler(BaseHTTPRequestHandler):
             except Exception as error:  # a stand-in bug: answer loudly rather than hang up
                 _log.exception("the stand-in failed on %s", method)
                 answer, status = {"ok": False, "error": f"stand-in failure: {error!r}"}, 500
-            ws.record_call(Call(method, recorded, None if fault else status, answer["ok"],
-                                answer.get("error")))
+            ws.record_call(Call(method, recorded, None if fault else status, answer["ok"], answer.get("error")))
         if fault is not None and fault.kind == "hang":
             self.server.faults.released.wait(60)
         if fault is not None:
@@ -153,8 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _send_json(self, payload: dict) -> None:
         self._send(200, json.dumps(payload).encode(), "application/json; charset=utf-8")
 
-    def _send(self, status: int, body: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

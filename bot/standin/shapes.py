@@ -22,8 +22,15 @@ def user_json(ws: Workspace, user: User) -> dict:
 
 def conversation_json(ws: Workspace, channel: Channel, *, num_members: bool = False) -> dict:
     if channel.is_im:
-        return {"id": channel.id, "created": channel.created, "is_im": True, "is_org_shared": False,
-                "user": channel.im_user, "is_user_deleted": False, "priority": 0}
+        return {
+            "id": channel.id,
+            "created": channel.created,
+            "is_im": True,
+            "is_org_shared": False,
+            "user": channel.im_user,
+            "is_user_deleted": False,
+            "priority": 0,
+        }
     shaped = {
         "id": channel.id,
         "name": channel.name,
@@ -47,8 +54,7 @@ def conversation_json(ws: Workspace, channel: Channel, *, num_members: bool = Fa
 
 
 def message_json(ws: Workspace, message: Message, *, with_metadata: bool = False) -> dict:
-    shaped: dict = {"type": "message", "user": message.user, "text": message.text,
-                    "ts": message.ts, "team": ws.team_id}
+    shaped: dict = {"type": "message", "user": message.user, "text": message.text, "ts": message.ts, "team": ws.team_id}
     if message.user == ws.bot_user_id:
         shaped.update(bot_id=ws.bot_id, app_id=ws.app_id)
     if message.blocks is not None:

@@ -25,18 +25,34 @@ class SlackStandIn:
     submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack.
     """
 
-    def __init__(self, bot_token: str = "xoxb-test", signing_secret: str = "s3cret",
-                 team_id: str = "T0CSPR", bot_user_id: str = "U0BOT", bot_name: str = "cspr-bot",
-                 methods_file: str | Path | None = None, trigger_ttl: float = 3.0, *,
-                 team_domain: str = "cspr", app_id: str = "A0CSPR", bot_id: str = "B0CSPR",
-                 verification_token: str = "standin-verification-token"):
+    def __init__(
+        self,
+        bot_token: str = "xoxb-test",
+        signing_secret: str = "s3cret",
+        team_id: str = "T0CSPR",
+        bot_user_id: str = "U0BOT",
+        bot_name: str = "cspr-bot",
+        methods_file: str | Path | None = None,
+        trigger_ttl: float = 3.0,
+        *,
+        team_domain: str = "cspr",
+        app_id: str = "A0CSPR",
+        bot_id: str = "B0CSPR",
+        verification_token: str = "standin-verification-token",
+    ):
         self.bot_token = bot_token
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.app_url: str | None = None
-        self.workspace = Workspace(team_id=team_id, team_domain=team_domain, bot_user_id=bot_user_id,
-                                   bot_name=bot_name, bot_id=bot_id, app_id=app_id,
-                                   trigger_ttl=trigger_ttl)
+        self.workspace = Workspace(
+            team_id=team_id,
+            team_domain=team_domain,
+            bot_user_id=bot_user_id,
+            bot_name=bot_name,
+            bot_id=bot_id,
+            app_id=app_id,
+            trigger_ttl=trigger_ttl,
+        )
         self._faults = Faults(self.workspace.cond)
         self._api = WebAPI(self.workspace, bot_token, methods_file)
         self._server: StandInServer | None = None
@@ -49,8 +65,9 @@ class SlackStandIn:
             raise RuntimeError("the stand-in is already running")
         self._server = StandInServer(self.workspace, self._api, self._faults)
         # a short poll keeps stop() quick: shutdown waits for the serving loop to look up
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="slack-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -88,8 +105,14 @@ class SlackStandIn:
     def add_user(self, user_id: str, name: str, *, is_bot: bool = False) -> None:
         self.workspace.add_user(user_id, name, is_bot=is_bot)
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
-                    members: tuple[str, ...] | list[str] | set[str] = ()) -> Channel:
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        members: tuple[str, ...] | list[str] | set[str] = (),
+    ) -> Channel:
         return self.workspace.add_channel(channel_id, name, is_private=is_private, members=members)
 
     def archive(self, channel_id: str) -> None:
@@ -102,8 +125,7 @@ class SlackStandIn:
 
     def channel_by_name(self, name: str) -> Channel | None:
         with self.workspace.cond:
-            return next((c for c in self.workspace.channels.values()
-                         if c.name == name and not c.is_im), None)
+            return next((c for c in self.workspace.channels.values() if c.name == name and not c.is_im), None)
 
     def messages(self, channel_id: str) -> list[Message]:
         with self.workspace.cond:
@@ -153,8 +175,7 @@ class SlackStandIn:
         with self.workspace.cond:
             return copy.deepcopy(self.workspace.log)
 
-    def wait_for(self, predicate: Callable[[SlackStandIn], Any], timeout: float = 5.0,
-                 message: str = "") -> Any:
+    def wait_for(self, predicate: Callable[[SlackStandIn], Any], timeout: float = 5.0, message: str = "") -> Any:
         """Re-check `predicate(self)` after every change until it is truthy; return its value."""
         deadline = time.monotonic() + timeout
         with self.workspace.cond:
@@ -164,10 +185,17 @@ class SlackStandIn:
                     return value
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    recent = "\n".join(f"  {c.method} -> http {c.http_status}, ok={c.ok}, error={c.error}"
-                                       for c in self.workspace.calls[-10:]) or "  (none)"
-                    raise TimeoutError(f"timed out after {timeout}s waiting for "
-                                       f"{message or 'a condition'}; last Web API calls:\n{recent}")
+                    recent = (
+                        "\n".join(
+                            f"  {c.method} -> http {c.http_status}, ok={c.ok}, error={c.error}"
+                            for c in self.workspace.calls[-10:]
+                        )
+                        or "  (none)"
+                    )
+                    raise TimeoutError(
+                        f"timed out after {timeout}s waiting for "
+                        f"{message or 'a condition'}; last Web API calls:\n{recent}"
+                    )
                 self.workspace.cond.wait(remaining)
 
     # fault injection
@@ -197,8 +225,14 @@ class SlackStandIn:
     def user(self, user_id: str) -> SlackUser:
         return SlackUser(self, user_id)
 
-    def send_event(self, event: dict, *, event_id: str | None = None, retry_num: int | None = None,
-                   retry_reason: str = "http_timeout") -> Response:
+    def send_event(
+        self,
+        event: dict,
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        retry_reason: str = "http_timeout",
+    ) -> Response:
         """Deliver an Events API `event_callback`; `retry_num` makes it one of Slack's retries."""
         ws = self.workspace
         envelope = {
@@ -209,9 +243,15 @@ class SlackStandIn:
             "type": "event_callback",
             "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
             "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": ws.team_id,
-                                "user_id": ws.bot_user_id, "is_bot": True,
-                                "is_enterprise_install": False}],
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": ws.team_id,
+                    "user_id": ws.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": False,
         }
         headers = {}
@@ -219,12 +259,26 @@ class SlackStandIn:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         return self.post_signed(json.dumps(envelope).encode(), "application/json", headers=headers)
 
-    def post_signed(self, body: bytes, content_type: str, *, timestamp: int | str | None = None,
-                    signature: str | None = None, omit_headers: bool = False,
-                    headers: dict[str, str] | None = None) -> Response:
+    def post_signed(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | str | None = None,
+        signature: str | None = None,
+        omit_headers: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         """POST to `app_url` as Slack would; override the timestamp or signature to forge one."""
         if not self.app_url:
             raise RuntimeError("set standin.app_url to where the app receives Slack's requests")
-        return send_signed(self.app_url, self.signing_secret, body, content_type,
-                           timestamp=timestamp, signature=signature, omit_headers=omit_headers,
-                           headers=headers)
+        return send_signed(
+            self.app_url,
+            self.signing_secret,
+            body,
+            content_type,
+            timestamp=timestamp,
+            signature=signature,
+            omit_headers=omit_headers,
+            headers=headers,
+        )

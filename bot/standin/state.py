@@ -110,8 +110,17 @@ class Call:
 
 
 class Workspace:
-    def __init__(self, *, team_id: str, team_domain: str, bot_user_id: str, bot_name: str,
-                 bot_id: str, app_id: str, trigger_ttl: float):
+    def __init__(
+        self,
+        *,
+        team_id: str,
+        team_domain: str,
+        bot_user_id: str,
+        bot_name: str,
+        bot_id: str,
+        app_id: str,
+        trigger_ttl: float,
+    ):
         self.cond = threading.Condition(threading.RLock())
         self.team_id = team_id
         self.team_domain = team_domain
@@ -166,15 +175,22 @@ class Workspace:
             self.changed()
             return user
 
-    def add_channel(self, channel_id: str, name: str, *, is_private: bool = False,
-                    members: tuple[str, ...] | list[str] | set[str] = ()) -> Channel:
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        members: tuple[str, ...] | list[str] | set[str] = (),
+    ) -> Channel:
         members = list(members)
         with self.cond:
             unknown = [m for m in members if m not in self.users]
             if unknown:
                 raise ValueError(f"unknown users {unknown}: add_user them first")
-            channel = Channel(channel_id, name, is_private=is_private,
-                              creator=members[0] if members else "", members=set(members))
+            channel = Channel(
+                channel_id, name, is_private=is_private, creator=members[0] if members else "", members=set(members)
+            )
             self.channels[channel_id] = channel
             self.changed()
             return channel
@@ -194,18 +210,32 @@ class Workspace:
         with self.cond:
             channel = self.im_with(user_id)
             if channel is None:
-                channel = Channel(self.new_id("D"), "", is_im=True, creator=user_id,
-                                  members={self.bot_user_id, user_id}, im_user=user_id)
+                channel = Channel(
+                    self.new_id("D"),
+                    "",
+                    is_im=True,
+                    creator=user_id,
+                    members={self.bot_user_id, user_id},
+                    im_user=user_id,
+                )
                 self.channels[channel.id] = channel
                 self.changed()
             return channel
 
-    def post(self, channel: Channel, text: str, blocks: list[dict] | None, *,
-             metadata: dict | None = None, thread_ts: str | None = None) -> Message:
+    def post(
+        self,
+        channel: Channel,
+        text: str,
+        blocks: list[dict] | None,
+        *,
+        metadata: dict | None = None,
+        thread_ts: str | None = None,
+    ) -> Message:
         """Store a message from the bot, with block and action ids filled in as Slack does."""
         with self.cond:
-            message = Message(channel.id, self.next_ts(), self.bot_user_id, text,
-                              self.stored_blocks(blocks), metadata, thread_ts)
+            message = Message(
+                channel.id, self.next_ts(), self.bot_user_id, text, self.stored_blocks(blocks), metadata, thread_ts
+            )
             channel.messages.append(message)
             self.changed()
             return message
@@ -228,13 +258,11 @@ class Workspace:
 
     def issue_trigger(self, user_id: str) -> str:
         with self.cond:
-            trigger = Trigger(f"{next(self.ids)}.{int(time.time())}.{secrets.token_hex(12)}",
-                              user_id, time.monotonic())
+            trigger = Trigger(f"{next(self.ids)}.{int(time.time())}.{secrets.token_hex(12)}", user_id, time.monotonic())
             self.triggers[trigger.id] = trigger
             return trigger.id
 
-    def issue_response_url(self, user_id: str, channel_id: str | None,
-                           message_ts: str | None = None) -> str:
+    def issue_response_url(self, user_id: str, channel_id: str | None, message_ts: str | None = None) -> str:
         with self.cond:
             url = ResponseUrl(secrets.token_hex(12), user_id, channel_id, message_ts)
             self.response_urls[url.id] = url
@@ -287,8 +315,9 @@ class Workspace:
 
     def record(self, kind: str, channel: str, author: str, text: str) -> None:
         with self.cond:
-            self.log.append({"seq": len(self.log) + 1, "kind": kind, "channel": channel,
-                             "author": author, "text": text})
+            self.log.append(
+                {"seq": len(self.log) + 1, "kind": kind, "channel": channel, "author": author, "text": text}
+            )
             self.changed()
 
     def record_call(self, call: Call) -> None:

@@ -28,13 +28,33 @@ _TEXT_TYPES = ("plain_text", "mrkdwn")
 # what slack_sdk knows plus what Slack adds when it stores a view, so a stored view can be re-sent
 _VIEW_KEYS = frozenset(SdkView.attributes) | {"app_installed_team_id"}
 _ARRAY_KEYS = ("fields", "elements", "options", "option_groups", "initial_options")
-INTERACTIVE_TYPES = frozenset({
-    "button", "static_select", "multi_static_select", "external_select", "multi_external_select",
-    "users_select", "multi_users_select", "conversations_select", "multi_conversations_select",
-    "channels_select", "multi_channels_select", "overflow", "datepicker", "timepicker",
-    "datetimepicker", "checkboxes", "radio_buttons", "plain_text_input", "email_text_input",
-    "url_text_input", "number_input", "rich_text_input", "file_input",
-})
+INTERACTIVE_TYPES = frozenset(
+    {
+        "button",
+        "static_select",
+        "multi_static_select",
+        "external_select",
+        "multi_external_select",
+        "users_select",
+        "multi_users_select",
+        "conversations_select",
+        "multi_conversations_select",
+        "channels_select",
+        "multi_channels_select",
+        "overflow",
+        "datepicker",
+        "timepicker",
+        "datetimepicker",
+        "checkboxes",
+        "radio_buttons",
+        "plain_text_input",
+        "email_text_input",
+        "url_text_input",
+        "number_input",
+        "rich_text_input",
+        "file_input",
+    }
+)
 
 
 class Invalid(ValueError):

@@ -55,5 +55,10 @@ def member_joined(work: Work, actor: str, channel_id: str, bot_user: str) -> Out
     if not work.claim(f"{case.ref}|stranger|{actor}", "stranger", case):
         return Done(changed=False)
     work.audit(actor, "stranger_joined", case, channel=channel_id)
-    work.notify(f"{case.ref}|stranger|{actor}", channel_id, render("stranger_joined", case=case, user=actor, chairs=work.partnership.chairs), case)
+    work.notify(
+        f"{case.ref}|stranger|{actor}",
+        channel_id,
+        render("stranger_joined", case=case, user=actor, chairs=work.partnership.chairs),
+        case,
+    )
     return Done()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from bot import cards, permissions
+from bot.desk import read_only
 from bot.free_text import clean
-from bot.partnership import PARTNER_NAMES
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
+from bot.partnership import PARTNER_NAMES
 from bot.review import OUTCOMES, Stage, after_sent_to_panel
 from bot.work import Work
 from messages import render
@@ -35,6 +36,7 @@ def _decidable(work: Work, actor: str, ref: str) -> Case | Refused:
     return case
 
 
+@read_only
 def check_decide(work: Work, actor: str, ref: str) -> Outcome:
     case = _decidable(work, actor, ref)
     if isinstance(case, Refused):
@@ -62,7 +64,9 @@ def decide(work: Work, actor: str, ref: str, outcome: str, rationale: str) -> Ou
         work.invite(f"{case.ref}:invite:partners", case, list(dict.fromkeys(partners.values())))
         for role, delegate in partners.items():
             work.refresh(case, cards.endorse_kind(role), destination=delegate)
-        reply = f"Recorded the PPRG recommendation for {case.ref}; the safeguarding partners have been asked to endorse it."
+        reply = (
+            f"Recorded the PPRG recommendation for {case.ref}; the safeguarding partners have been asked to endorse it."
+        )
     else:
         _finalise(work, case)
         reply = f"Recorded the decision for {case.ref}: {OUTCOMES[outcome]}."
@@ -121,6 +125,7 @@ def _sendable(work: Work, actor: str, ref: str) -> Case | Refused:
     return case
 
 
+@read_only
 def check_mark_sent(work: Work, actor: str, ref: str) -> Outcome:
     case = _sendable(work, actor, ref)
     if isinstance(case, Refused):

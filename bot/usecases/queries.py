@@ -6,10 +6,11 @@ from datetime import date
 from typing import Any
 
 from bot import cards, permissions
+from bot.desk import read_only
 from bot.outcomes import Done, Outcome, Refused, not_allowed
+from bot.outstanding import waiting_on
 from bot.partnership import PARTNER_NAMES
 from bot.review import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
-from bot.outstanding import waiting_on
 from bot.work import Work
 from storage import repositories
 from storage.models import Case
@@ -25,12 +26,13 @@ def deadline(case: Case) -> date | None:
     return None
 
 
+@read_only
 def case_status(work: Work, actor: str, channel_id: str, ref: str | None) -> Outcome:
     """The case card, for the case of this channel (or the one named)."""
+    if not permissions.may_list_cases(actor, work.partnership):
+        return not_allowed("Only people named in the partnership file can see cases.")
     case = (
-        repositories.case_by_ref(work.session, ref)
-        if ref
-        else repositories.case_by_channel(work.session, channel_id)
+        repositories.case_by_ref(work.session, ref) if ref else repositories.case_by_channel(work.session, channel_id)
     )
     if case is None:
         if ref:
@@ -43,6 +45,7 @@ def case_status(work: Work, actor: str, channel_id: str, ref: str | None) -> Out
     return Done(changed=False, data={"message": card})
 
 
+@read_only
 def open_cases(work: Work, actor: str) -> Outcome:
     if not permissions.may_list_cases(actor, work.partnership):
         return not_allowed("Only people named in the partnership file can list cases.")
@@ -63,6 +66,7 @@ def open_cases(work: Work, actor: str) -> Outcome:
     return Done(changed=False, data={"cases": rows})
 
 
+@read_only
 def home(work: Work, actor: str) -> Outcome:
     """What this person is, and what is waiting for them, for the App Home tab."""
     partnership = work.partnership
@@ -72,7 +76,10 @@ def home(work: Work, actor: str) -> Outcome:
     if actor in partnership.business_managers:
         roles.append("PPRG business manager")
     roles += [f"lead for {a.name}" for a in partnership.agencies if actor in a.leads]
-    roles += [f"delegated safeguarding partner for the {PARTNER_NAMES[r]}" for r in permissions.partner_roles(actor, partnership)]
+    roles += [
+        f"delegated safeguarding partner for the {PARTNER_NAMES[r]}"
+        for r in permissions.partner_roles(actor, partnership)
+    ]
     todo: list[dict[str, Any]] = []
     for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
         due = deadline(case)

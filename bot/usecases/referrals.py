@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import cards, permissions
+from bot.desk import read_only
 from bot.free_text import clean
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.referral_form import Referral
@@ -67,6 +68,7 @@ def _triageable(work: Work, actor: str, ref: str) -> Case | Refused:
     return case
 
 
+@read_only
 def check_triage(work: Work, actor: str, ref: str) -> Outcome:
     """Before a triage form opens: is this person allowed, and is the case still waiting?"""
     case = _triageable(work, actor, ref)
@@ -113,6 +115,8 @@ def criteria_not_met(work: Work, actor: str, ref: str, reason: str) -> Outcome:
 
 
 def ask_for_information(work: Work, actor: str, ref: str, question: str, request_key: str) -> Outcome:
+    if not permissions.may_triage(actor, work.partnership):
+        return not_allowed("Only the PPRG chair or business manager can triage referrals.")
     if repositories.info_request(work.session, request_key) is not None:
         return Done(reply="Your question has already been sent.", changed=False)
     case = _triageable(work, actor, ref)

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot import cards
 from bot.outstanding import summary, waiting_on
+from bot.review import OPEN_STAGES, STAGE_LABELS, Stage
 from bot.timetable import (
     COUNTDOWN,
     NOTIFICATION,
@@ -15,7 +16,6 @@ from bot.timetable import (
     REMINDER,
     Due,
 )
-from bot.review import OPEN_STAGES, STAGE_LABELS, Stage
 from bot.usecases.queries import deadline
 from bot.work import Work
 from messages import render
@@ -35,28 +35,61 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
         work.refresh(case, cards.CASE)
         return
     waiting = waiting_on(case, work.partnership)
-    values: dict[str, Any] = {"case": case, "days_left": due.days_left, "waiting": waiting, "partnership": work.partnership}
+    values: dict[str, Any] = {
+        "case": case,
+        "days_left": due.days_left,
+        "waiting": waiting,
+        "partnership": work.partnership,
+    }
     channel_open = case.channel_id and case.channel_archived_at is None
     expires = _end_of_today(work)
     if due.kind == REMINDER:
         everyone = list(dict.fromkeys(p for w in waiting for p in w.people))
         if channel_open:
-            work.notify(f"{claim_key}|channel", case.channel_id, render("reminder", **values), case,
-                        while_stage=case.stage, while_waiting=everyone, expires_at=expires)
+            work.notify(
+                f"{claim_key}|channel",
+                case.channel_id,
+                render("reminder", **values),
+                case,
+                while_stage=case.stage,
+                while_waiting=everyone,
+                expires_at=expires,
+            )
         if due.days_left <= work.partnership.reminders.dm_from_days_left:
             for person in dict.fromkeys(p for w in waiting if w.kind in ("signoff", "endorsement") for p in w.people):
                 tasks = [w.task for w in waiting if person in w.people]
-                work.notify(f"{claim_key}|dm|{person}", person, render("reminder_dm", tasks=tasks, **values), case,
-                            while_stage=case.stage, while_waiting=[person], expires_at=expires)
+                work.notify(
+                    f"{claim_key}|dm|{person}",
+                    person,
+                    render("reminder_dm", tasks=tasks, **values),
+                    case,
+                    while_stage=case.stage,
+                    while_waiting=[person],
+                    expires_at=expires,
+                )
     elif due.kind == OVERDUE:
         message = render("overdue", **values)
         if channel_open:
-            work.notify(f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires)
-        work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, message, case,
-                    while_stage=case.stage, expires_at=expires)
+            work.notify(
+                f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires
+            )
+        work.notify(
+            f"{claim_key}|pprg",
+            work.partnership.pprg_channel,
+            message,
+            case,
+            while_stage=case.stage,
+            expires_at=expires,
+        )
     elif due.kind in (NOTIFICATION, NOTIFICATION_OVERDUE):
-        work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, render("notification_reminder", **values), case,
-                    while_stage=case.stage, expires_at=expires)
+        work.notify(
+            f"{claim_key}|pprg",
+            work.partnership.pprg_channel,
+            render("notification_reminder", **values),
+            case,
+            while_stage=case.stage,
+            expires_at=expires,
+        )
     work.audit("cspr-bot", f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
 
 
@@ -88,9 +121,13 @@ def digest(work: Work, day: date, claim_key: str) -> None:
     # Overdue first, then the nearest deadline; cases with no deadline last.
     rows.sort(key=lambda row: (row["left"] is None, row["left"] if row["left"] is not None else 0, row["ref"]))
     expires = _end_of_today(work)
-    work.notify(f"{claim_key}|pprg", work.partnership.pprg_channel, render("digest", day=day, rows=rows), expires_at=expires)
+    work.notify(
+        f"{claim_key}|pprg", work.partnership.pprg_channel, render("digest", day=day, rows=rows), expires_at=expires
+    )
     for person, items in personal.items():
-        work.notify(f"{claim_key}|dm|{person}", person, render("personal_digest", day=day, items=items), expires_at=expires)
+        work.notify(
+            f"{claim_key}|dm|{person}", person, render("personal_digest", day=day, items=items), expires_at=expires
+        )
     work.audit("cspr-bot", "digest_queued", None, day=day.isoformat(), cases=len(rows), people=len(personal))
 
 

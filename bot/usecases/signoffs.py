@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import cards, permissions
+from bot.desk import read_only
 from bot.free_text import clean
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.review import Stage
@@ -14,10 +15,12 @@ from storage.models import Case, CaseAgency, SignOff
 COMMENT_MAX = 500
 
 
-def _review_case(work: Work, ref: str) -> Case | Refused:
+def _review_case(work: Work, actor: str, ref: str) -> Case | Refused:
+    """The case, locked, if this person leads one of its agencies and sign-offs are open."""
     case = repositories.case_by_ref(work.session, ref, lock=True)
-    if case is None:
-        return Refused(f"There is no case {ref}.")
+    involved = [link.agency_key for link in case.agencies] if case else []
+    if case is None or not permissions.leads_any(actor, work.partnership, involved):
+        return not_allowed(f"You are not the lead for an agency on {ref}.")
     if case.stage != Stage.RAPID_REVIEW:
         return Refused(f"Sign-offs for {case.ref} are closed: the review has moved on.")
     return case
@@ -32,9 +35,10 @@ def _signable(work: Work, actor: str, case: Case) -> list[str]:
     )
 
 
+@read_only
 def check_sign_off(work: Work, actor: str, ref: str) -> Outcome:
     """Before the sign-off form opens: which outstanding agencies does this person lead?"""
-    case = _review_case(work, ref)
+    case = _review_case(work, actor, ref)
     if isinstance(case, Refused):
         return case
     agencies = _signable(work, actor, case)
@@ -44,7 +48,7 @@ def check_sign_off(work: Work, actor: str, ref: str) -> Outcome:
 
 
 def sign_off(work: Work, actor: str, ref: str, agency: str, comment: str | None) -> Outcome:
-    case = _review_case(work, ref)
+    case = _review_case(work, actor, ref)
     if isinstance(case, Refused):
         return case
     involved = [link.agency_key for link in case.agencies]
@@ -98,4 +102,6 @@ def _add_agency_usage(work: Work, case: Case) -> str:
     missing = [f"`{a.key}` ({a.name})" for a in work.partnership.agencies if a.key not in involved]
     if not missing:
         return f"Every agency in the partnership file is already involved in {case.ref}."
-    return "Usage: /cspr add-agency <agency>. Agencies not yet involved in " + f"{case.ref}: " + ", ".join(missing) + "."
+    return (
+        "Usage: /cspr add-agency <agency>. Agencies not yet involved in " + f"{case.ref}: " + ", ".join(missing) + "."
+    )

@@ -13,12 +13,15 @@ from . import chat, conversations, identity, pins, views
 Method = Callable[[Workspace, dict], dict]
 
 METHODS: dict[str, Method] = {
-    **identity.METHODS, **conversations.METHODS, **chat.METHODS, **pins.METHODS, **views.METHODS,
+    **identity.METHODS,
+    **conversations.METHODS,
+    **chat.METHODS,
+    **pins.METHODS,
+    **views.METHODS,
 }
 
 # Parameters slack_sdk sends that postdate Slack's published method list.
-ALWAYS_ALLOWED = frozenset({"token", "metadata", "markdown_text", "team_id", "force",
-                            "include_all_metadata"})
+ALWAYS_ALLOWED = frozenset({"token", "metadata", "markdown_text", "team_id", "force", "include_all_metadata"})
 
 
 class WebAPI:
@@ -52,6 +55,7 @@ class WebAPI:
         if self.known is not None:
             unknown = sorted(set(params) - set(self.known[method]) - ALWAYS_ALLOWED)
             if unknown:
-                raise SlackError("invalid_arguments",
-                                 messages=[f"[ERROR] unknown parameter '{name}'" for name in unknown])
+                raise SlackError(
+                    "invalid_arguments", messages=[f"[ERROR] unknown parameter '{name}'" for name in unknown]
+                )
         return implementation

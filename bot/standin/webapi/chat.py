@@ -12,10 +12,15 @@ def post_message(ws: Workspace, p: dict) -> dict:
     body, blocks = content(p)
     checked_metadata = metadata(p)
     channel = _destination(ws, p.get("channel"))
-    message = ws.post(channel, body or "", blocks, metadata=checked_metadata,
-                      thread_ts=text(p.get("thread_ts")) or None)
-    ws.record("dm" if channel.is_im else "post", ws.display_channel(channel.id), ws.bot_name,
-              ws.readable(message.blocks, message.text))
+    message = ws.post(
+        channel, body or "", blocks, metadata=checked_metadata, thread_ts=text(p.get("thread_ts")) or None
+    )
+    ws.record(
+        "dm" if channel.is_im else "post",
+        ws.display_channel(channel.id),
+        ws.bot_name,
+        ws.readable(message.blocks, message.text),
+    )
     return {"channel": channel.id, "ts": message.ts, "message": message_json(ws, message)}
 
 
@@ -27,14 +32,15 @@ def update(ws: Workspace, p: dict) -> dict:
     message = _own_message(ws, channel, p.get("ts"), "cant_update_message")
     body, blocks = content(p)
     new_metadata = metadata(p)
-    message.replace(message.text if body is None else body,
-                    message.blocks if blocks is None else ws.stored_blocks(blocks), ws.next_ts())
+    message.replace(
+        message.text if body is None else body,
+        message.blocks if blocks is None else ws.stored_blocks(blocks),
+        ws.next_ts(),
+    )
     if new_metadata is not None:
         message.metadata = new_metadata
-    ws.record("update", ws.display_channel(channel.id), ws.bot_name,
-              ws.readable(message.blocks, message.text))
-    return {"channel": channel.id, "ts": message.ts, "text": message.text,
-            "message": message_json(ws, message)}
+    ws.record("update", ws.display_channel(channel.id), ws.bot_name, ws.readable(message.blocks, message.text))
+    return {"channel": channel.id, "ts": message.ts, "text": message.text, "message": message_json(ws, message)}
 
 
 def post_ephemeral(ws: Workspace, p: dict) -> dict:
@@ -47,9 +53,12 @@ def post_ephemeral(ws: Workspace, p: dict) -> dict:
     body, blocks = content(p)
     ephemeral = Ephemeral(channel.id, user_id, body or "", ws.stored_blocks(blocks), ws.next_ts())
     ws.ephemerals.append(ephemeral)
-    ws.record("ephemeral", ws.display_channel(channel.id), ws.bot_name,
-              f"(only @{ws.user_name(user_id)} sees this) "
-              + ws.readable(ephemeral.blocks, ephemeral.text))
+    ws.record(
+        "ephemeral",
+        ws.display_channel(channel.id),
+        ws.bot_name,
+        f"(only @{ws.user_name(user_id)} sees this) " + ws.readable(ephemeral.blocks, ephemeral.text),
+    )
     return {"message_ts": ephemeral.ts}
 
 

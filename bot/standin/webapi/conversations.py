@@ -8,8 +8,17 @@ from ..errors import SlackError
 from ..shapes import conversation_json, message_json
 from ..state import Channel, Workspace
 from ..validation import channel_name_error
-from .params import (conversation, flag, paginate, require_bot_member, text, timestamp, user_ids,
-                     visible_conversation, writable_conversation)
+from .params import (
+    conversation,
+    flag,
+    paginate,
+    require_bot_member,
+    text,
+    timestamp,
+    user_ids,
+    visible_conversation,
+    writable_conversation,
+)
 
 MAX_TOPIC = 250
 
@@ -22,11 +31,9 @@ def create(ws: Workspace, p: dict) -> dict:
     if any(c.name == name for c in ws.channels.values() if not c.is_im):
         raise SlackError("name_taken")
     private = flag(p.get("is_private"))
-    channel = Channel(ws.new_id("C"), name, is_private=private, creator=ws.bot_user_id,
-                      members={ws.bot_user_id})
+    channel = Channel(ws.new_id("C"), name, is_private=private, creator=ws.bot_user_id, members={ws.bot_user_id})
     ws.channels[channel.id] = channel
-    ws.record("channel_created", f"#{name}", ws.bot_name,
-              f"created #{name}" + (" (private)" if private else ""))
+    ws.record("channel_created", f"#{name}", ws.bot_name, f"created #{name}" + (" (private)" if private else ""))
     return {"channel": conversation_json(ws, channel)}
 
 
@@ -51,8 +58,12 @@ def invite(ws: Workspace, p: dict) -> dict:
     if errors and (not flag(p.get("force")) or not invited):
         raise SlackError(errors[0]["error"], errors=errors)
     channel.members.update(invited)
-    ws.record("invite", ws.display_channel(channel.id), ws.bot_name,
-              "invited " + ", ".join(f"@{ws.user_name(u)}" for u in invited))
+    ws.record(
+        "invite",
+        ws.display_channel(channel.id),
+        ws.bot_name,
+        "invited " + ", ".join(f"@{ws.user_name(u)}" for u in invited),
+    )
     result = {"channel": conversation_json(ws, channel)}
     if errors:
         result["errors"] = errors
@@ -80,8 +91,9 @@ def open_(ws: Workspace, p: dict) -> dict:
         if not users:
             raise SlackError("users_list_not_supplied")
         if len(users) > 1:
-            raise SlackError("invalid_arguments",
-                             messages=["[ERROR] group DMs are not simulated; open one user at a time"])
+            raise SlackError(
+                "invalid_arguments", messages=["[ERROR] group DMs are not simulated; open one user at a time"]
+            )
         user_id = users[0]
         if user_id not in ws.users:
             raise SlackError("user_not_found")
@@ -111,8 +123,7 @@ def history(ws: Workspace, p: dict) -> dict:
         before = latest is None or value < latest or (inclusive and value == latest)
         return after and before
 
-    shown = [m for m in reversed(channel.messages)
-             if (not m.thread_ts or m.thread_ts == m.ts) and in_range(m.ts)]
+    shown = [m for m in reversed(channel.messages) if (not m.thread_ts or m.thread_ts == m.ts) and in_range(m.ts)]
     page, cursor = paginate(shown, p, max_limit=999)
     with_metadata = flag(p.get("include_all_metadata"))
     return {
@@ -142,8 +153,7 @@ def list_(ws: Workspace, p: dict) -> dict:
         return "public_channel" in types
 
     page, cursor = paginate([c for c in ws.channels.values() if listed(c)], p)
-    return {"channels": [conversation_json(ws, c) for c in page],
-            "response_metadata": {"next_cursor": cursor}}
+    return {"channels": [conversation_json(ws, c) for c in page], "response_metadata": {"next_cursor": cursor}}
 
 
 def members(ws: Workspace, p: dict) -> dict:

@@ -65,8 +65,7 @@ def content(p: dict, *, required: bool = True) -> tuple[str | None, list[dict] |
     body = p.get("text")
     blocks = p.get("blocks")
     if isinstance(blocks, str):
-        raise SlackError("invalid_blocks_format",
-                         messages=["[ERROR] blocks must be a JSON array"])
+        raise SlackError("invalid_blocks_format", messages=["[ERROR] blocks must be a JSON array"])
     if blocks is not None:
         try:
             check_blocks(blocks)

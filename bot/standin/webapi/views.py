@@ -61,12 +61,10 @@ def _usable_trigger(ws: Workspace, trigger_id: object) -> Trigger:
 
 def _target(ws: Workspace, view_id: str, external_id: str) -> View:
     if not view_id and not external_id:
-        raise SlackError("invalid_arguments",
-                         messages=["[ERROR] either view_id or external_id is required"])
+        raise SlackError("invalid_arguments", messages=["[ERROR] either view_id or external_id is required"])
     candidates = [v for v in ws.views.values() if v.is_open] + list(ws.home_views.values())
     for view in candidates:
-        if (view_id and view.id == view_id) or (
-                not view_id and view.view.get("external_id") == external_id):
+        if (view_id and view.id == view_id) or (not view_id and view.view.get("external_id") == external_id):
             return view
     raise SlackError("not_found")
 
