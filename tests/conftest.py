@@ -149,7 +149,10 @@ class RunningBot:
         assert self.services.wait_idle(10), "the bot did not settle"
 
 
-def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock) -> Runner:
+def start_instance(
+    standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock
+) -> tuple[Runner, int]:
+    """One instance of the bot, exactly as `cspr-bot serve` runs it; returns it and its port."""
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -160,7 +163,12 @@ def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership
         }
     )
     runner = Runner(settings, partnership, clock=clock, host="127.0.0.1", port=0).prepare()
-    port = runner.start_http()
+    return runner, runner.start_http()
+
+
+def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock) -> Runner:
+    """The bot, with the stand-in's people sending their requests to it."""
+    runner, port = start_instance(standin, database_url, partnership, clock)
     standin.app_url = f"http://127.0.0.1:{port}/slack/events"
     return runner
 

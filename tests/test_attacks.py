@@ -172,25 +172,11 @@ def forge_submission(
     bot: RunningBot, user_id: str, view: dict, values: dict[str, Any], *, metadata: dict | None = None
 ) -> Response:
     """A view_submission for a form someone opened, sent as `user_id`."""
-    ws = bot.standin.workspace
     sent = copy.deepcopy(view)
     sent["state"] = {"values": state_of(view, values)}
     if metadata is not None:
         sent["private_metadata"] = json.dumps(metadata)
-    with ws.cond:
-        payload = {
-            "type": "view_submission",
-            "team": team(ws),
-            "user": person(ws, user_id),
-            "api_app_id": ws.app_id,
-            "token": bot.standin.verification_token,
-            "trigger_id": ws.issue_trigger(user_id),
-            "view": sent,
-            "response_urls": [],
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
-    return post_payload(bot, payload)
+    return bot.standin.user(user_id).send_submission(sent)
 
 
 def forge_click(bot: RunningBot, user_id: str, action_id: str, value: str, channel_id: str) -> Response:

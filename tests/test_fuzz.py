@@ -20,11 +20,10 @@ from sqlalchemy import func, select
 
 from bot.free_text import clean
 from bot.review import OUTCOMES
-from bot.standin.payloads import person, team
 from bot.standin.validation import Invalid, check_blocks
 from storage.models import Case, Decision, SignOff
 from tests.conftest import GENERAL, RunningBot
-from tests.test_attacks import FAILURE, post_payload, refer, sign, start, state_of
+from tests.test_attacks import FAILURE, refer, sign, start, state_of
 from tests.test_rapid_review_story import REFERRAL
 
 # No shrinking: each example is a few real HTTP requests, and a failure is reported as found.
@@ -75,23 +74,9 @@ def slack_refuses(blocks: Any) -> str | None:
 
 def submit(bot: RunningBot, user_id: str, view: dict, values: dict, metadata: str, view_id: str):
     """A view_submission of `view` with raw `state.values` and private metadata, as `user_id`."""
-    ws = bot.standin.workspace
     sent = copy.deepcopy(view)
     sent.update(id=view_id, private_metadata=metadata, state={"values": values})
-    with ws.cond:
-        payload = {
-            "type": "view_submission",
-            "team": team(ws),
-            "user": person(ws, user_id),
-            "api_app_id": ws.app_id,
-            "token": bot.standin.verification_token,
-            "trigger_id": ws.issue_trigger(user_id),
-            "view": sent,
-            "response_urls": [],
-            "enterprise": None,
-            "is_enterprise_install": False,
-        }
-    return post_payload(bot, payload)
+    return bot.standin.user(user_id).send_submission(sent)
 
 
 class Form(dict):

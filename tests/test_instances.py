@@ -17,31 +17,13 @@ from bot.clock import SimulatedClock
 from bot.clockwork import Clockwork
 from bot.partnership import Partnership
 from bot.runner import Runner
-from bot.settings import Settings
 from bot.standin import SlackStandIn
 from storage.models import AuditEvent, Case, Decision, Endorsement, SignOff
-from tests.conftest import BOT_TOKEN, PARTNERSHIP_FILE, SIGNING_SECRET, START, RunningBot
+from tests.conftest import START, RunningBot, start_instance
 from tests.proxies import RoundRobinHTTP
 from tests.test_clockwork import by_instant, kind_of, london, open_review
 
 TIME_DRIVEN = ("digest", "personal digest", "reminder dm", "overdue")
-
-
-def start_instance(
-    standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock
-) -> tuple[Runner, int]:
-    """One instance, started as `tests.conftest.start_bot` starts the bot; returns it and its port."""
-    settings = Settings.from_env(
-        {
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": standin.api_url,
-            "DATABASE_URL": database_url,
-            "CSPR_CONFIG": str(PARTNERSHIP_FILE),
-        }
-    )
-    runner = Runner(settings, partnership, clock=clock, host="127.0.0.1", port=0).prepare()
-    return runner, runner.start_http()
 
 
 @dataclass
