@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.cards import render_card
 from bot.outstanding import waiting_on
 from bot.partnership import Partnership
+from bot.review import Stage
 from bot.slack_api import CallFailure, classify
 from bot.usecases.channels import channel_failed, channel_name, channel_opened
 from bot.usecases.reminders import channel_archived
@@ -178,9 +179,9 @@ class Delivery:
                     self._archived(session, item["case_id"], item.get("to"), now)
                 if item["kind"] == "open_channel":
                     case = repositories.case_by_id(session, item["case_id"], lock=True)
-                    assert case is not None
-                    work = Work(session, self.partnership, self.calendar, now)
-                    channel_failed(work, case, failure.error, item["started_by"], item["key"])
+                    if case is not None and case.stage == Stage.OPENING:
+                        work = Work(session, self.partnership, self.calendar, now)
+                        channel_failed(work, case, failure.error, item["started_by"], item["key"])
             else:
                 message.next_attempt_at = now + backoff(message.attempts, failure.retry_after)
 
@@ -210,7 +211,7 @@ class Delivery:
         with self.database.transaction() as session:
             case = repositories.case_by_id(session, item["case_id"])
             assert case is not None
-            if case.stage != "opening" or case.channel_id:
+            if case.stage != Stage.OPENING or case.channel_id:
                 return _Sent({"skipped": case.stage})
             ref = case.ref
         for attempt in range(1, MAX_CHANNEL_NAME_ATTEMPTS + 1):
