@@ -102,9 +102,12 @@ class Runner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         if self._server is not None:
-            self._server.close()
+            # Closed from inside its own loop: closing it from here races the loop's select().
+            self._server.trigger.pull_trigger(self._server.close)
         if self._thread is not None:
             self._thread.join(10)
+        if self._server is not None:
+            self._server.task_dispatcher.shutdown()
         if self.services is not None:
             self.services.activity.wait_idle(10)  # let requests already answered finish their work
             self.services.worker.stop()
