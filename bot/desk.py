@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import text
@@ -90,9 +91,10 @@ class Desk:
         """Commit what the use case did only if it is Done with changes; anything else rolls back,
         except that an unauthorised attempt is itself audited. With a `deadline` (seconds), give
         up waiting after it: the work may still finish, so the caller says it may be saved."""
+        attempt = partial(self._attempt, now, usecase, actor, arguments, deadline)
         if deadline is None:
-            return self._run(now, usecase, actor, arguments, None)
-        work = self._workers.submit(self._run, now, usecase, actor, arguments, deadline)
+            return self._run(attempt)
+        work = self._workers.submit(self._run, attempt)
         try:
             return work.result(timeout=deadline)
         except TimeoutError:
@@ -115,26 +117,19 @@ class Desk:
         with self.database.transaction() as session:
             return repositories.first_delivery(session, event_id, now)
 
-    def _run(
-        self,
-        now: datetime,
-        usecase: Callable[..., Outcome],
-        actor: str,
-        arguments: dict[str, Any],
-        deadline: float | None,
-    ) -> Outcome:
-        for attempt in range(3):
+    def _run(self, attempt: Callable[[], Outcome]) -> Outcome:
+        for number in range(3):
             try:
-                outcome = self._attempt(now, usecase, actor, arguments, deadline)
+                outcome = attempt()
                 break
             except IntegrityError:
                 # A concurrent request claimed the same row first; running again sees its result.
-                if attempt == 2:
+                if number == 2:
                     raise
             except DBAPIError as exc:
                 if not unavailable(exc):
                     raise
-                if attempt == 2 or not _worth_retrying(exc):
+                if number == 2 or not _worth_retrying(exc):
                     raise DatabaseUnavailable() from exc
         if isinstance(outcome, Done) and outcome.changed:
             self._on_commit()
