@@ -6,7 +6,8 @@ import argparse
 import logging
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from bot import partnership as partnership_file
 from bot.clock import SystemClock
 from bot.clockwork import Clockwork
-from bot.partnership import Partnership, PartnershipFileError
+from bot.partnership import PartnershipFileError
 from bot.runner import CommandFailed, Runner, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
@@ -100,8 +101,15 @@ def _months(value: str) -> int:
     return int(match[1]) * (12 if match[2] == "y" else 1)
 
 
-def load_partnership(settings: Settings) -> Partnership:
-    return partnership_file.load(settings.config_path)
+@contextmanager
+def _services(settings: Settings) -> Iterator[Services]:
+    """The bot's parts for a one-off command that does not serve Slack."""
+    partnership = partnership_file.load(settings.config_path)
+    database = open_database(settings)
+    try:
+        yield Services.assemble(partnership, database, SystemClock(), make_client(settings))
+    finally:
+        database.dispose()
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
@@ -119,15 +127,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _retention(args: argparse.Namespace) -> int:
-    settings = Settings.from_env()
-    partnership = load_partnership(settings)
-    database = open_database(settings)
-    try:
-        services = Services.assemble(partnership, database, SystemClock(), make_client(settings))
-        months = args.older_than or partnership.retention.older_than_months
+    with _services(Settings.from_env()) as services:
+        months = args.older_than or services.partnership.retention.older_than_months
         changed = Clockwork(services).retention(SystemClock().now(), months)
-    finally:
-        database.dispose()
     if changed:
         fields = ", ".join(FREE_TEXT)
         print(
@@ -156,17 +158,13 @@ def _audit_verify(args: argparse.Namespace) -> int:
 def _tick(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require("SLACK_BOT_TOKEN")
-    partnership = load_partnership(settings)
-    database = open_database(settings)
     try:
-        services = Services.assemble(partnership, database, SystemClock(), make_client(settings))
-        report = Clockwork(services).tick(args.now or SystemClock().now())
+        with _services(settings) as services:
+            report = Clockwork(services).tick(args.now or SystemClock().now())
     except DBAPIError as exc:
         raise CommandFailed(
             f"the database stopped answering during the tick ({type(exc.orig).__name__}); nothing is lost, run it again"
         ) from None
-    finally:
-        database.dispose()
     print(f"cspr-bot: tick claimed {report.claimed} and delivered {report.delivered}")
     return 0
 
@@ -174,19 +172,17 @@ def _tick(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
-    runner = Runner(settings, load_partnership(settings), host=args.host, port=args.port).prepare()
+    runner = Runner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port).prepare()
     try:
+        if not args.no_scheduler:
+            runner.start_scheduler()
         if args.socket:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            if not args.no_scheduler:
-                runner.start_scheduler()
             log.info("serving %s in Socket Mode", runner.partnership.name)
             SocketModeHandler(runner.app, settings.app_token).start()
         else:
             runner.start_http()
-            if not args.no_scheduler:
-                runner.start_scheduler()
             runner.wait()
     finally:
         runner.stop()

@@ -21,15 +21,6 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         return day.weekday() < 5 and day not in self._bank_holidays and day not in self._closures
 
-    def non_working_reason(self, day: date) -> str | None:
-        if day.weekday() >= 5:
-            return "weekend"
-        if day in self._bank_holidays:
-            return self._bank_holidays.get(day)
-        if day in self._closures:
-            return "local closure day"
-        return None
-
     def add(self, start: date, working_days: int) -> date:
         """The date `working_days` working days after `start` (which itself need not be one)."""
         if working_days < 0:
@@ -60,9 +51,3 @@ class WorkingCalendar:
             if self.is_working_day(day):
                 count += 1
         return count
-
-    def next_working_day(self, day: date) -> date:
-        """`day` itself when it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day

@@ -108,7 +108,7 @@ def decide(incoming: Incoming) -> None:
     action_id, ref, _ = _pressed(incoming)
     outcome_key = action_id.removeprefix("decide_")
     if outcome_key not in OUTCOMES:
-        incoming.tell("That button is not one of the PPRG's decisions.")
+        incoming.tell(OUT_OF_DATE)
         return
     if _allowed(incoming, decisions.check_decide, ref=ref) is None:
         return

@@ -80,10 +80,6 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._pinger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ping")
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed when the block ends, rolled back on any exception."""

@@ -25,7 +25,7 @@ def channel_opened(work: Work, case: Case, channel_id: str, name: str, started_b
     case.stage = Stage.RAPID_REVIEW
     work.audit(started_by, "channel_created", case, channel=channel_id, name=name)
     members = permissions.case_channel_members(work.partnership, [link.agency_key for link in case.agencies])
-    work.invite(f"{case.ref}:invite:opening", case, members)
+    work.invite(f"{case.ref}|invite|opening", case, members)
     work.refresh(case, cards.CASE, destination=channel_id, pin=True)
     work.refresh(case, cards.TRIAGE)
     # The card is posted fresh today: the daily countdown edit starts tomorrow.
@@ -39,7 +39,7 @@ def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_
     work.audit(started_by, "channel_failed", case, error=error)
     work.refresh(case, cards.TRIAGE)
     work.notify(
-        f"{attempt_key}:failed",
+        f"{attempt_key}|failed",
         started_by,
         render("channel_failed", case=case, error=error),
         case,

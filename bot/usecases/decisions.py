@@ -61,7 +61,7 @@ def decide(work: Work, actor: str, ref: str, outcome: str, rationale: str) -> Ou
     partners = work.partnership.partners
     if partners:
         case.stage = Stage.AWAITING_ENDORSEMENT
-        work.invite(f"{case.ref}:invite:partners", case, list(dict.fromkeys(partners.values())))
+        work.invite(f"{case.ref}|invite|partners", case, list(dict.fromkeys(partners.values())))
         for role, delegate in partners.items():
             work.refresh(case, cards.endorse_kind(role), destination=delegate)
         reply = (
@@ -108,8 +108,8 @@ def _finalise(work: Work, case: Case) -> None:
     case.stage = Stage.DECIDED
     work.audit(decision.decided_by, "decision_final", case, outcome=decision.outcome)
     message = render("decision_final", case=case, outcome=OUTCOMES[decision.outcome], decision=decision)
-    work.notify(f"{case.ref}:decision-final:case", case.channel_id or "", message, case)
-    work.notify(f"{case.ref}:decision-final:pprg", work.partnership.pprg_channel, message, case)
+    work.notify(f"{case.ref}|decision-final|case", case.channel_id or "", message, case)
+    work.notify(f"{case.ref}|decision-final|pprg", work.partnership.pprg_channel, message, case)
 
 
 def _sendable(work: Work, actor: str, ref: str) -> Case | Refused:
@@ -149,8 +149,8 @@ def mark_sent(work: Work, actor: str, ref: str, sent_on: date) -> Outcome:
         case.closed_reason = "sent_to_panel"
     work.audit(actor, "sent_to_panel", case, sent_on=sent_on.isoformat())
     message = render("sent_to_panel", case=case, by=actor)
-    work.notify(f"{case.ref}:sent-to-panel:case", case.channel_id or "", message, case)
-    work.notify(f"{case.ref}:sent-to-panel:pprg", work.partnership.pprg_channel, message, case)
+    work.notify(f"{case.ref}|sent-to-panel|case", case.channel_id or "", message, case)
+    work.notify(f"{case.ref}|sent-to-panel|pprg", work.partnership.pprg_channel, message, case)
     work.refresh(case, cards.DECISION)
     work.refresh(case, cards.CASE)
     work.refresh(case, cards.TRIAGE)

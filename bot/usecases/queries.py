@@ -1,4 +1,4 @@
-"""Read-only questions: a case's card, the list of open cases."""
+"""Read-only questions: a case's card, the list of open cases, what is waiting for someone."""
 
 from __future__ import annotations
 

@@ -49,7 +49,7 @@ def refer(work: Work, actor: str, referral_key: str, referral: Referral) -> Outc
     work.audit(actor, "referred", case, referral_view=referral_key, agencies=list(referral.agencies))
     work.refresh(case, cards.TRIAGE, destination=work.partnership.pprg_channel)
     work.notify(
-        f"{case.ref}:referral-confirmation",
+        f"{case.ref}|referral-confirmation",
         actor,
         render("referral_confirmation", case=case, agency_name=work.partnership.agency_name(case.referring_agency)),
         case,
@@ -89,7 +89,7 @@ def start_review(work: Work, actor: str, ref: str, notified_on: date) -> Outcome
     case.notified_on = notified_on
     case.review_due = review_due(notified_on, work.calendar)
     attempt = repositories.outbox_count(work.session, case.id, "open_channel") + 1
-    work.open_channel(f"{case.ref}:open-channel:{attempt}", case, started_by=actor)
+    work.open_channel(f"{case.ref}|open-channel|{attempt}", case, started_by=actor)
     work.audit(actor, "review_started", case, notified_on=notified_on.isoformat(), attempt=attempt)
     work.refresh(case, cards.TRIAGE)
     return Done(reply=f"Starting the rapid review of {case.ref}: opening its private channel.")
@@ -110,18 +110,16 @@ def criteria_not_met(work: Work, actor: str, ref: str, reason: str) -> Outcome:
     case.closure_note = reason
     work.audit(actor, "criteria_not_met", case, outcome="local learning")
     work.refresh(case, cards.TRIAGE)
-    work.notify(f"{case.ref}:criteria-not-met", case.referred_by, render("criteria_not_met", case=case, by=actor), case)
+    work.notify(f"{case.ref}|criteria-not-met", case.referred_by, render("criteria_not_met", case=case, by=actor), case)
     return Done(reply=f"Case {case.ref} closed: criteria not met, recorded as local learning.")
 
 
 def ask_for_information(work: Work, actor: str, ref: str, question: str, request_key: str) -> Outcome:
-    if not permissions.may_triage(actor, work.partnership):
-        return not_allowed("Only the PPRG chair or business manager can triage referrals.")
-    if repositories.info_request(work.session, request_key) is not None:
-        return Done(reply="Your question has already been sent.", changed=False)
     case = _triageable(work, actor, ref)
     if isinstance(case, Refused):
         return case
+    if repositories.info_request(work.session, request_key) is not None:
+        return Done(reply="Your question has already been sent.", changed=False)
     question = clean(question)
     if not question:
         return Invalid({"question": "Say what information the PPRG needs."})
@@ -133,7 +131,7 @@ def ask_for_information(work: Work, actor: str, ref: str, question: str, request
     work.audit(actor, "information_requested", case, request=request.id)
     work.refresh(case, cards.TRIAGE)
     work.notify(
-        f"{case.ref}:information-request:{request.id}",
+        f"{case.ref}|information-request|{request.id}",
         case.referred_by,
         render("information_request", case=case, by=actor, question=question),
         case,

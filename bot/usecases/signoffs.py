@@ -85,11 +85,11 @@ def add_agency(work: Work, actor: str, channel_id: str, agency_key: str) -> Outc
     case.agencies.append(CaseAgency(agency_key=agency.key, added_by=actor, added_at=work.now))
     work.session.flush()
     work.audit(actor, "agency_added", case, agency=agency.key)
-    work.invite(f"{case.ref}:invite:{agency.key}", case, list(agency.leads))
+    work.invite(f"{case.ref}|invite|{agency.key}", case, list(agency.leads))
     work.refresh(case, cards.CASE)
     work.refresh(case, cards.DECISION)
     work.notify(
-        f"{case.ref}:agency-added:{agency.key}",
+        f"{case.ref}|agency-added|{agency.key}",
         case.channel_id or "",
         render("agency_added", case=case, agency=agency, by=actor),
         case,
@@ -102,6 +102,4 @@ def _add_agency_usage(work: Work, case: Case) -> str:
     missing = [f"`{a.key}` ({a.name})" for a in work.partnership.agencies if a.key not in involved]
     if not missing:
         return f"Every agency in the partnership file is already involved in {case.ref}."
-    return (
-        "Usage: /cspr add-agency <agency>. Agencies not yet involved in " + f"{case.ref}: " + ", ".join(missing) + "."
-    )
+    return f"Usage: /cspr add-agency <agency>. Agencies not yet involved in {case.ref}: {', '.join(missing)}."
