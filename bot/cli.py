@@ -15,12 +15,12 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import partnership as partnership_file
 from bot.clock import SystemClock
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
+from bot.delivery.slack_api import make_client
 from bot.partnership import PartnershipFileError
 from bot.runner import CommandFailed, Runner, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
-from bot.slack_api import make_client
 from bot.usecases.retention import FREE_TEXT
 from storage import audit_chain, repositories
 

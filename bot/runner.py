@@ -13,13 +13,13 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
-from bot.clockwork import Clockwork
+from bot.clockwork.scheduler import start_scheduler
+from bot.clockwork.tick import Clockwork
+from bot.delivery.slack_api import make_client
 from bot.partnership import Partnership
-from bot.scheduler import start_scheduler
 from bot.server import http_server, wsgi_application
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_api import make_client
 from storage import migrate
 from storage.db import Database
 

@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 
 from bot.activity import Activity
 from bot.clock import Clock
-from bot.delivery import Delivery
-from bot.delivery_worker import DeliveryWorker
+from bot.delivery.outbox import Delivery
+from bot.delivery.worker import DeliveryWorker
 from bot.desk import Desk
 from bot.partnership import Partnership
 from bot.working_days import WorkingCalendar

@@ -11,7 +11,7 @@ from slack_bolt import App
 from bot.free_text import clean
 from bot.outcomes import Done
 from bot.partnership import PARTNER_ROLES
-from bot.review import OUTCOMES, is_case_ref
+from bot.review.stages import OUTCOMES, is_case_ref
 from bot.usecases import decisions, referrals, signoffs
 from bot.usecases.decisions import RATIONALE_MAX
 from bot.usecases.referrals import REASON_MAX

@@ -8,8 +8,8 @@ from slack_bolt import App
 
 from bot.free_text import clean
 from bot.outcomes import Done
-from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
-from bot.review import is_case_ref
+from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
+from bot.review.stages import is_case_ref
 from bot.usecases import queries, signoffs
 from handlers.guard import Incoming, guarded
 from messages import render

@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot import referral_form
-from bot.review import is_case_ref
+from bot.review import referral_form
+from bot.review.stages import is_case_ref
 from bot.usecases import decisions, referrals, signoffs
 from handlers.guard import Incoming, guarded
 

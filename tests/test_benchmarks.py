@@ -15,15 +15,15 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import delete, insert
 
-from bot import cards
 from bot.clock import SystemClock
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
+from bot.delivery import cards
+from bot.delivery.slack_api import make_client
 from bot.partnership import parse
-from bot.review import Stage
+from bot.review.stages import Stage
+from bot.review.timetable import due_for_case
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack_api import make_client
-from bot.timetable import due_for_case
 from bot.working_days import WorkingCalendar
 from storage import migrate, repositories
 from storage.db import Database

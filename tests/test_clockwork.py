@@ -14,9 +14,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.clock import SystemClock
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
+from bot.delivery.slack_api import make_client
 from bot.services import Services
-from bot.slack_api import make_client
 from storage.db import Database
 from storage.models import OutboxMessage
 from tests.conftest import BOT_TOKEN, PARTNERSHIP_FILE, RunningBot
@@ -314,7 +314,7 @@ def test_rate_limits_server_errors_and_lost_answers_delay_but_never_drop_or_doub
 
 
 def test_backoff_is_measured_on_the_ticks_clock_and_capped_at_fifteen_minutes(bot: RunningBot):
-    from bot.delivery import backoff
+    from bot.delivery.outbox import backoff
 
     assert [backoff(n).total_seconds() for n in range(1, 8)] == [30, 60, 120, 240, 480, 900, 900]
     assert backoff(1, retry_after=120).total_seconds() == 120

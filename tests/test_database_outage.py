@@ -19,9 +19,9 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from bot.clock import SimulatedClock
-from bot.clockwork import Clockwork
+from bot.clockwork.scheduler import _guarded
+from bot.clockwork.tick import Clockwork
 from bot.partnership import Partnership
-from bot.scheduler import _guarded
 from bot.standin import SlackStandIn
 from handlers.guard import DATABASE_DOWN
 from tests.conftest import GENERAL, START, RunningBot, start_bot

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.free_text import clean
-from bot.review import OUTCOMES
+from bot.review.stages import OUTCOMES
 from bot.standin.validation import Invalid, check_blocks
 from storage.models import Case, Decision, SignOff
 from tests.conftest import GENERAL, RunningBot

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import SimulatedClock
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
 from bot.partnership import Partnership
 from bot.runner import Runner
 from bot.standin import SlackStandIn

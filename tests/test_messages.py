@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import cards
+from bot.delivery import cards
 from bot.partnership import load
-from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
-from bot.review import OUTCOMES, Stage
+from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
+from bot.review.stages import OUTCOMES, Stage
 from bot.working_days import WorkingCalendar
 from messages import render
 from messages.slack_text import clip, escape

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
 from tests.conftest import RunningBot
 from tests.test_clockwork import london, open_review, sign_off
 from tests.test_rapid_review_story import REFERRAL

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from bot.partnership import load
-from bot.referral_form import Referral, identifier_problem, validate
+from bot.review.referral_form import Referral, identifier_problem, validate
 
 PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
 TODAY = date(2026, 3, 10)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
 from storage import audit_chain, repositories
 from storage.models import Case, OutboxMessage
 from tests.conftest import PARTNERSHIP_FILE, RunningBot

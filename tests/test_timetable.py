@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.partnership import load
-from bot.timetable import (
+from bot.review.timetable import (
     COUNTDOWN,
     NOTIFICATION,
     NOTIFICATION_OVERDUE,

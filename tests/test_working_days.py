@@ -2,7 +2,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.review import notification_due, review_due
+from bot.review.stages import notification_due, review_due
 from bot.working_days import WorkingCalendar
 
 calendar = WorkingCalendar()

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.clock import SimulatedClock
-from bot.clockwork import Clockwork
+from bot.clockwork.tick import Clockwork
 from bot.partnership import Partnership, load
 from bot.runner import Runner
 from bot.settings import Settings

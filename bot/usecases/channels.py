@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot import cards, permissions
+from bot.delivery import cards
 from bot.outcomes import Done, Outcome
-from bot.review import Stage
-from bot.timetable import COUNTDOWN
+from bot.review import permissions
+from bot.review.stages import Stage
+from bot.review.timetable import COUNTDOWN
 from bot.work import Work
 from messages import render
 from storage import repositories

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import cards, permissions
+from bot.delivery import cards
 from bot.desk import read_only
 from bot.free_text import clean
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.partnership import PARTNER_NAMES
-from bot.review import OUTCOMES, Stage, after_sent_to_panel
+from bot.review import permissions
+from bot.review.stages import OUTCOMES, Stage, after_sent_to_panel
 from bot.work import Work
 from messages import render
 from messages.slack_text import day

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from bot import cards, permissions
+from bot.delivery import cards
 from bot.desk import read_only
 from bot.outcomes import Done, Outcome, Refused, not_allowed
-from bot.outstanding import waiting_on
 from bot.partnership import PARTNER_NAMES
-from bot.review import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
+from bot.review import permissions
+from bot.review.outstanding import waiting_on
+from bot.review.stages import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
 from bot.work import Work
 from storage import repositories
 from storage.models import Case

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot import cards, permissions
+from bot.delivery import cards
 from bot.desk import read_only
 from bot.free_text import clean
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
-from bot.referral_form import Referral
-from bot.review import STAGE_LABELS, Stage, notification_due, review_due
+from bot.review import permissions
+from bot.review.referral_form import Referral
+from bot.review.stages import STAGE_LABELS, Stage, notification_due, review_due
 from bot.work import Work
 from messages import render
 from storage import repositories

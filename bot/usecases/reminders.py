@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from bot import cards
-from bot.outstanding import summary, waiting_on
-from bot.review import OPEN_STAGES, STAGE_LABELS, Stage
-from bot.timetable import (
+from bot.delivery import cards
+from bot.review.outstanding import summary, waiting_on
+from bot.review.stages import OPEN_STAGES, STAGE_LABELS, Stage
+from bot.review.timetable import (
     COUNTDOWN,
     NOTIFICATION,
     NOTIFICATION_OVERDUE,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import cards
+from bot.delivery import cards
 from bot.outcomes import Done, Outcome
-from bot.review import Stage
+from bot.review.stages import Stage
 from bot.work import Work
 from storage import repositories
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot import cards, permissions
+from bot.delivery import cards
 from bot.desk import read_only
 from bot.free_text import clean
 from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
-from bot.review import Stage
+from bot.review import permissions
+from bot.review.stages import Stage
 from bot.work import Work
 from messages import render
 from storage import repositories

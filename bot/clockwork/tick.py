@@ -15,9 +15,9 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 
 from bot.outcomes import Done
-from bot.review import OPEN_STAGES
+from bot.review.stages import OPEN_STAGES
+from bot.review.timetable import Due, digest_day, due_for_case
 from bot.services import Services
-from bot.timetable import Due, digest_day, due_for_case
 from bot.usecases import reminders
 from bot.usecases.retention import apply_retention
 from bot.work import Work

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.partnership import PARTNER_NAMES, Partnership
-from bot.review import Stage
+from bot.review.stages import Stage
 from storage.models import Case
 
 

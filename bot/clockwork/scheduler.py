@@ -13,7 +13,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import DBAPIError
 
 from bot.clock import Clock
-from bot.clockwork import Clockwork, TickReport
+from bot.clockwork.tick import Clockwork, TickReport
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.cards import render_card
-from bot.outstanding import waiting_on
+from bot.delivery.cards import render_card
+from bot.delivery.slack_api import CallFailure, classify
 from bot.partnership import Partnership
-from bot.review import Stage
-from bot.slack_api import CallFailure, classify
+from bot.review.outstanding import waiting_on
+from bot.review.stages import Stage
 from bot.usecases.channels import channel_failed, channel_name, channel_opened
 from bot.usecases.reminders import channel_archived
 from bot.work import Work

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from bot.partnership import PARTNER_NAMES, Partnership
-from bot.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS
-from bot.review import OUTCOMES, STAGE_LABELS, Stage
+from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS
+from bot.review.stages import OUTCOMES, STAGE_LABELS, Stage
 from bot.working_days import WorkingCalendar
 from messages import render
 from storage.models import Case

@@ -7,7 +7,7 @@ import logging
 import threading
 
 from bot.clock import Clock
-from bot.delivery import Delivery
+from bot.delivery.outbox import Delivery
 
 log = logging.getLogger(__name__)
 

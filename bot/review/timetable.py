@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.partnership import Partnership
-from bot.review import NOTIFICATION_STAGES, REVIEW_STAGES, Stage
+from bot.review.stages import NOTIFICATION_STAGES, REVIEW_STAGES, Stage
 from bot.working_days import WorkingCalendar
 
 NOTIFICATION_POINTS = (2, 1, 0)

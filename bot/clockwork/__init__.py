@@ -1,0 +1,1 @@
+"""Time-driven work: the tick and the scheduler that wakes it."""

@@ -1,0 +1,1 @@
+"""Getting notices and cards to the chat platform: the outbox, cards, the worker, the Slack client."""
