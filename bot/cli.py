@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import logging
 import re
 import sys
@@ -17,10 +18,15 @@ from bot import partnership as partnership_file
 from bot.clock import SystemClock
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import make_client
+from bot.learning import files
+from bot.outcomes import Done, Refused
 from bot.partnership import PartnershipFileError
+from bot.reporting import timeline
+from bot.review.stages import is_case_ref
 from bot.runner import CommandFailed, Runner, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
+from bot.usecases import exports, library
 from bot.usecases.retention import FREE_TEXT
 from storage import audit_chain, repositories
 
@@ -77,6 +83,28 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser("verify", help="recompute the hash chain and name the first altered entry")
     verify.set_defaults(run=_audit_verify)
 
+    export = commands.add_parser("export", help="write a case's timeline from the audit trail")
+    export.add_argument("case", type=_case_ref, help="the case reference, like 2026-004")
+    export.add_argument("--format", choices=("md", "csv"), default="md")
+    export.add_argument("--output", type=Path, metavar="FILE", help="write here instead of to standard output")
+    export.add_argument(
+        "--include-identifiers",
+        action="store_true",
+        help="also the child's identifier, the summary and every note typed (this use is audited)",
+    )
+    export.set_defaults(run=_export)
+
+    library = commands.add_parser("library", help="the learning library of published reviews")
+    library_commands = library.add_subparsers(dest="library_command", required=True)
+    load = library_commands.add_parser("import", help="load published reviews from a CSV or YAML file")
+    load.add_argument("file", type=Path)
+    load.add_argument("--format", choices=("csv", "yaml"), help="default: from the file's extension")
+    load.set_defaults(run=_library_import)
+    dump = library_commands.add_parser("export", help="write the library out as CSV or YAML")
+    dump.add_argument("--format", choices=("csv", "yaml"), default="csv")
+    dump.add_argument("--output", type=Path, metavar="FILE", help="write here instead of to standard output")
+    dump.set_defaults(run=_library_export)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="run the migrations up to the newest schema")
@@ -92,6 +120,12 @@ def _moment(value: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs a time zone offset, like +00:00")
     return moment
+
+
+def _case_ref(value: str) -> str:
+    if not is_case_ref(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a case reference like 2026-004")
+    return value
 
 
 def _months(value: str) -> int:
@@ -110,6 +144,85 @@ def _services(settings: Settings) -> Iterator[Services]:
         yield Services.assemble(partnership, database, SystemClock(), make_client(settings))
     finally:
         database.dispose()
+
+
+def _actor() -> str:
+    """Who ran a command, for the audit trail."""
+    try:
+        return f"cli:{getpass.getuser()}"[:32]
+    except (OSError, KeyError):  # no login name in the environment or the password database
+        return "cli"
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.write_text(text, encoding="utf-8")
+    print(f"cspr-bot: written to {output}", file=sys.stderr)
+
+
+def _check_output(output: Path | None) -> None:
+    """Before any work: a file that cannot be written is an answer now, not after the work."""
+    if output is not None and not output.parent.is_dir():
+        raise CommandFailed(f"cannot write {output}: the folder {output.parent} does not exist")
+
+
+def _export(args: argparse.Namespace) -> int:
+    _check_output(args.output)
+    with _services(Settings.from_env()) as services:
+        outcome = services.desk.run(
+            SystemClock().now(),
+            exports.case_timeline,
+            _actor(),
+            ref=args.case,
+            include_identifiers=args.include_identifiers,
+        )
+        if isinstance(outcome, Refused):
+            raise CommandFailed(outcome.reason)
+        assert isinstance(outcome, Done)
+        ref, found = outcome.data["ref"], outcome.data["steps"]
+        identifiers = args.include_identifiers
+        if args.format == "csv":
+            text = timeline.as_csv(found, include_identifiers=identifiers)
+        else:
+            text = timeline.as_markdown(found, ref, services.partnership, include_identifiers=identifiers)
+    _write(text, args.output)
+    return 0
+
+
+def _library_import(args: argparse.Namespace) -> int:
+    file_format = args.format or ("yaml" if args.file.suffix.lower() in (".yaml", ".yml") else "csv")
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandFailed(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
+    with _services(Settings.from_env()) as services:
+        today = SystemClock().now().astimezone(services.partnership.timezone).date()
+        try:
+            reviews = files.read(text, file_format, today)
+        except files.LibraryFileError as exc:
+            for problem in exc.problems:
+                print(f"cspr-bot: {args.file}: {problem}", file=sys.stderr)
+            print(f"cspr-bot: nothing was loaded from {args.file}", file=sys.stderr)
+            return 2
+        outcome = services.desk.run(SystemClock().now(), library.load, _actor(), reviews=reviews, source=str(args.file))
+    assert isinstance(outcome, Done)
+    counts = outcome.data
+    print(
+        f"cspr-bot: {args.file}: {counts['added']} added, {counts['updated']} updated, "
+        f"{counts['unchanged']} already in the library"
+    )
+    return 0
+
+
+def _library_export(args: argparse.Namespace) -> int:
+    _check_output(args.output)
+    with _services(Settings.from_env()) as services:
+        outcome = services.desk.run(SystemClock().now(), library.everything, _actor())
+    assert isinstance(outcome, Done)
+    _write(files.write(outcome.data["reviews"], args.format), args.output)
+    return 0
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:

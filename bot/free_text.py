@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 # C0/C1 controls except tab and newline, and the bidirectional overrides and isolates that can
 # make text display in a different order from how it is stored.
@@ -19,3 +20,13 @@ def clean(text: object) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text)
     return _BLANK_RUNS.sub("\n\n", text).strip()
+
+
+def iso_date(value: object) -> date | None:
+    """A date picked in a form (2026-01-05); anything else, from a tampered form, is no date."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

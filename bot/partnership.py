@@ -66,6 +66,10 @@ class Partnership:
     reminders: Reminders = Reminders()
     digest_at: time = time(8, 30)
     retention: Retention = Retention()
+    # Where published briefings are announced besides the PPRG channel (optional).
+    learning_channel: str | None = None
+    # Working days the Panel and the Secretary of State must have a final report before publication.
+    publication_notice_working_days: int = 7
 
     def agency(self, key: str) -> Agency | None:
         return next((a for a in self.agencies if a.key == key), None)
@@ -248,6 +252,8 @@ class _Reader:
                 "reminders": False,
                 "digest": False,
                 "retention": False,
+                "learning_channel": False,
+                "publication_notice_working_days": False,
             },
         )
         name = self.text(top.get("partnership"), "partnership")
@@ -277,6 +283,14 @@ class _Reader:
             digest = self.mapping(top["digest"], "digest", {"time": False})
             digest_at = self.clock_time(digest.get("time"), "digest.time", digest_at)
         retention = self.retention(top.get("retention"))
+        learning = None
+        if "learning_channel" in top:
+            learning = self.text(
+                top["learning_channel"], "learning_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)"
+            )
+        notice = self.whole_number(
+            top.get("publication_notice_working_days"), "publication_notice_working_days", 7, 0, 60
+        )
         if self.problems or name is None or pprg is None:
             return None
         return Partnership(
@@ -292,6 +306,8 @@ class _Reader:
             reminders=reminders,
             digest_at=digest_at,
             retention=retention,
+            learning_channel=learning,
+            publication_notice_working_days=notice,
         )
 
     def timezone(self, node: yaml.Node | None) -> ZoneInfo:
@@ -354,22 +370,28 @@ class _Reader:
                 agencies.append(Agency(key=key, name=name, leads=leads))
         return tuple(agencies)
 
+    def whole_number(self, node: yaml.Node | None, key: str, default: int, low: int, high: int, hint: str = "") -> int:
+        if node is None:
+            return default
+        value = self.value(node)
+        if type(value) is not int or not low <= value <= high:
+            self.problem(node, key, hint or f"should be a whole number from {low} to {high}")
+            return default
+        return value
+
     def retention(self, node: yaml.Node | None) -> Retention:
         defaults = Retention()
         if node is None:
             return defaults
         fields = self.mapping(node, "retention", {"older_than_months": False, "time": False})
-        months = defaults.older_than_months
-        if "older_than_months" in fields:
-            value = self.value(fields["older_than_months"])
-            if type(value) is not int or not 1 <= value <= 1200:
-                self.problem(
-                    fields["older_than_months"],
-                    "retention.older_than_months",
-                    "should be a whole number of months, like 24",
-                )
-            else:
-                months = value
+        months = self.whole_number(
+            fields.get("older_than_months"),
+            "retention.older_than_months",
+            defaults.older_than_months,
+            1,
+            1200,
+            "should be a whole number of months, like 24",
+        )
         return Retention(
             older_than_months=months, at=self.clock_time(fields.get("time"), "retention.time", defaults.at)
         )
@@ -396,15 +418,9 @@ class _Reader:
                 )
             else:
                 days_left = tuple(sorted(value, reverse=True))
-        dm_from = defaults.dm_from_days_left
-        if "dm_from_days_left" in fields:
-            value = self.value(fields["dm_from_days_left"])
-            if type(value) is not int or not 0 <= value <= 15:
-                self.problem(
-                    fields["dm_from_days_left"], "reminders.dm_from_days_left", "should be a whole number from 0 to 15"
-                )
-            else:
-                dm_from = value
+        dm_from = self.whole_number(
+            fields.get("dm_from_days_left"), "reminders.dm_from_days_left", defaults.dm_from_days_left, 0, 15
+        )
         return Reminders(
             days_left=days_left,
             at=self.clock_time(fields.get("time"), "reminders.time", defaults.at),

@@ -3,16 +3,20 @@ causes are written together, so none of them can exist without the others."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.partnership import Partnership
+from bot.review.permissions import stakeholders
 from bot.working_days import WorkingCalendar
 from storage import repositories
 from storage.models import Card, Case, Claim, OutboxMessage
+
+# The actor of what the bot does by itself (reminders, digests, retention) in the audit trail.
+BOT = "cspr-bot"
 
 
 @dataclass
@@ -21,14 +25,20 @@ class Work:
     partnership: Partnership
     calendar: WorkingCalendar
     now: datetime
+    _homes_touched: set[int] = field(default_factory=set)
 
     @property
     def today(self) -> date:
         return self.now.astimezone(self.partnership.timezone).date()
 
     def audit(self, actor: str, action: str, case: Case | None = None, **detail: Any) -> None:
-        """Record who did what. `detail` holds ids and choices, never child identifiers."""
+        """Record who did what. `detail` holds ids and choices, never child identifiers.
+        What a person does to a case changes what its people see waiting on their App Home."""
         repositories.append_audit(self.session, self.now, actor, action, case.id if case else None, detail)
+        if case is not None and actor != BOT and case.id not in self._homes_touched:
+            self._homes_touched.add(case.id)
+            involved = [link.agency_key for link in case.agencies]
+            repositories.touch_home_tabs(self.session, stakeholders(self.partnership, involved))
 
     def notify(
         self,
@@ -64,6 +74,10 @@ class Work:
 
     def open_channel(self, key: str, case: Case, started_by: str) -> bool:
         return self._claim(key, "open_channel", case, {"started_by": started_by})
+
+    def archive_channel(self, key: str, case: Case) -> bool:
+        """Archive the case channel once everything queued for it has been posted."""
+        return self._claim(key, "archive", case, {})
 
     def _claim(self, key: str, kind: str, case: Case | None, payload: dict[str, Any]) -> bool:
         return repositories.claim(

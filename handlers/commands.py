@@ -6,11 +6,13 @@ import json
 
 from slack_bolt import App
 
-from bot.free_text import clean
+from bot.free_text import clean, iso_date
 from bot.outcomes import Done
+from bot.review.local_review import NOT_PUBLISHED
 from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
 from bot.review.stages import is_case_ref
-from bot.usecases import queries, signoffs
+from bot.usecases import local_reviews, queries, signoffs
+from handlers import forms, library
 from handlers.guard import Incoming, guarded
 from messages import render
 
@@ -31,6 +33,16 @@ def cspr(incoming: Incoming) -> None:
         list_cases(incoming)
     elif name == "add-agency" and len(arguments) <= 1:
         add_agency(incoming, arguments[0].lower() if arguments else "")
+    elif name == "milestone" and len(arguments) <= 2:
+        milestone(incoming, [argument.lower() for argument in arguments])
+    elif name == "publish" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
+        incoming.ack()  # the form's trigger expires 3 s after the command
+        forms.open_publish(incoming, arguments[0] if arguments else None)
+    elif name == "close" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
+        incoming.ack()
+        forms.open_close(incoming, arguments[0] if arguments else None)
+    elif name == "library":
+        library_search(incoming, " ".join(arguments))
     elif name == "help" and not arguments:
         incoming.ack(**render("help", problem=None))
     else:
@@ -71,6 +83,32 @@ def list_cases(incoming: Incoming) -> None:
         incoming.ack(**render("case_list", cases=outcome.data["cases"]))
     else:
         incoming.show(outcome)
+
+
+def milestone(incoming: Incoming, arguments: list[str]) -> None:
+    channel_id = incoming.body.get("channel_id", "")
+    if not arguments:
+        outcome = incoming.run(local_reviews.milestones, channel_id=channel_id)
+        if isinstance(outcome, Done):
+            incoming.ack(**outcome.data["message"])
+        else:
+            incoming.show(outcome)
+        return
+    key = arguments[0]
+    if key == NOT_PUBLISHED and len(arguments) == 1:
+        incoming.ack()
+        forms.open_not_published(incoming, channel_id)
+        return
+    on = iso_date(arguments[1]) if len(arguments) == 2 else None
+    if len(arguments) == 2 and on is None:
+        typed = clean(arguments[1])[:20].replace("`", "'")
+        incoming.tell(f"`{typed}` is not a date: give it as YYYY-MM-DD, like 2027-03-01, or leave it out for today.")
+        return
+    incoming.show(incoming.run(local_reviews.record_milestone, channel_id=channel_id, key=key[:32], on=on))
+
+
+def library_search(incoming: Incoming, words: str) -> None:
+    incoming.ack(**library.message(incoming, clean(words)))
 
 
 def add_agency(incoming: Incoming, agency_key: str) -> None:

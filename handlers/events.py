@@ -9,10 +9,8 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.desk import DatabaseUnavailable
-from bot.outcomes import Done
-from bot.usecases import channels, queries
+from bot.usecases import channels, home
 from handlers.guard import Incoming, guarded
-from messages import render
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +42,7 @@ def home_opened(incoming: Incoming) -> None:
     event = incoming.body.get("event") or {}
     if event.get("tab") not in (None, "home"):
         return
-    user = str(event.get("user", ""))
-    outcome = incoming.services.desk.run(incoming.now, queries.home, user)
-    if isinstance(outcome, Done):
-        view = render("app_home", partnership=incoming.services.partnership, **outcome.data)
-        incoming.client.views_publish(user_id=user, view=view)
+    incoming.services.desk.run(incoming.now, home.opened, str(event.get("user", ""))[:32])
 
 
 def member_joined(incoming: Incoming) -> None:

@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -42,6 +42,10 @@ class Incoming:
     _ack: Ack
     _respond: Respond | None
     acked: bool = field(default=False)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(self.services.partnership.timezone).date()
 
     @property
     def user(self) -> str:
@@ -82,6 +86,11 @@ class Incoming:
             except Exception:
                 log.info("ephemeral answer not possible in %s; sending a direct message", channel)
         self.client.chat_postMessage(channel=self.user, **message)
+
+    def replace(self, message: dict[str, Any]) -> None:
+        """Replace the (ephemeral) message whose button was pressed."""
+        if self._respond is not None and self.body.get("response_url"):
+            self._respond(replace_original=True, **message)
 
     def show(self, outcome: Outcome) -> None:
         """Answer a button or command with the outcome of a use case."""

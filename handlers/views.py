@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from slack_bolt import App
 
+from bot.free_text import clean, iso_date
+from bot.learning import briefing
 from bot.review import referral_form
 from bot.review.stages import is_case_ref
-from bot.usecases import decisions, referrals, signoffs
+from bot.usecases import closing, decisions, local_reviews, panel, publication, referrals, signoffs
+from handlers import library
 from handlers.guard import Incoming, guarded
 
 
@@ -21,6 +23,12 @@ def register(app: App) -> None:
     app.view("sign_off")(guarded(sign_off))
     app.view("decide")(guarded(decide))
     app.view("mark_sent")(guarded(mark_sent))
+    app.view("panel_answer")(guarded(panel_answer))
+    app.view("milestone")(guarded(milestone))
+    app.view("not_published")(guarded(not_published))
+    app.view("publish")(guarded(publish))
+    app.view("close_case")(guarded(close_case))
+    app.view("library_search")(guarded(library_search))
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -38,8 +46,8 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
 
 def _element_value(element: dict[str, Any]) -> Any:
     kind = element.get("type")
-    if kind in ("plain_text_input", "datepicker"):
-        value = element.get("value" if kind == "plain_text_input" else "selected_date")
+    if kind in ("plain_text_input", "url_text_input", "datepicker"):
+        value = element.get("selected_date" if kind == "datepicker" else "value")
         return value if isinstance(value, str) else None
     if kind in ("static_select", "radio_buttons"):
         return _option_value(element.get("selected_option"))
@@ -53,13 +61,6 @@ def _element_value(element: dict[str, Any]) -> Any:
 def _option_value(option: Any) -> str | None:
     value = option.get("value") if isinstance(option, dict) else None
     return value if isinstance(value, str) else None
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def _values(incoming: Incoming) -> dict[str, Any]:
@@ -82,9 +83,7 @@ def _view_id(incoming: Incoming) -> str | None:
 
 
 def referral(incoming: Incoming) -> None:
-    services = incoming.services
-    today = incoming.now.astimezone(services.partnership.timezone).date()
-    checked = referral_form.validate(_values(incoming), services.partnership, today)
+    checked = referral_form.validate(_values(incoming), incoming.services.partnership, incoming.today)
     if isinstance(checked, dict):
         incoming.ack(response_action="errors", errors=checked)
         return
@@ -98,7 +97,7 @@ def start_review(incoming: Incoming) -> None:
     if (ref := _ref(incoming)) is None:
         incoming.refuse_form(OUT_OF_DATE)
         return
-    notified_on = _date(_values(incoming).get("notified_on"))
+    notified_on = iso_date(_values(incoming).get("notified_on"))
     if notified_on is None:
         incoming.ack(response_action="errors", errors={"notified_on": "Choose the date the notification was sent."})
         return
@@ -151,8 +150,74 @@ def mark_sent(incoming: Incoming) -> None:
     if (ref := _ref(incoming)) is None:
         incoming.refuse_form(OUT_OF_DATE)
         return
-    sent_on = _date(_values(incoming).get("sent_on"))
+    sent_on = iso_date(_values(incoming).get("sent_on"))
     if sent_on is None:
         incoming.ack(response_action="errors", errors={"sent_on": "Choose the date it was sent to the Panel."})
         return
     incoming.answer_form(incoming.run(decisions.mark_sent, ref=ref, sent_on=sent_on))
+
+
+def panel_answer(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    values = _values(incoming)
+    answered_on = iso_date(values.get("answered_on"))
+    if answered_on is None:
+        incoming.ack(response_action="errors", errors={"answered_on": "Choose the date of the Panel's answer."})
+        return
+    answer = str(incoming.metadata().get("answer") or "")[:32]
+    note = values.get("note") or ""
+    incoming.answer_form(incoming.run(panel.record_answer, ref=ref, answer=answer, answered_on=answered_on, note=note))
+
+
+def milestone(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    on = iso_date(_values(incoming).get("on"))
+    if on is None:
+        incoming.ack(response_action="errors", errors={"on": "Choose the date."})
+        return
+    key = str(incoming.metadata().get("key") or "")[:32]
+    incoming.answer_form(incoming.run(local_reviews.record_milestone, channel_id="", ref=ref, key=key, on=on))
+
+
+def not_published(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    values = _values(incoming)
+    incoming.answer_form(
+        incoming.run(
+            local_reviews.not_published,
+            ref=ref,
+            decision=values.get("decision") or "",
+            title=values.get("title") or "",
+            reasons=values.get("reasons") or "",
+        )
+    )
+
+
+def publish(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    checked = briefing.validate(_values(incoming), incoming.today)
+    if isinstance(checked, dict):
+        incoming.ack(response_action="errors", errors=checked)
+        return
+    incoming.answer_form(incoming.run(publication.publish, ref=ref, briefing=checked))
+
+
+def close_case(incoming: Incoming) -> None:
+    if (ref := _ref(incoming)) is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    incoming.answer_form(incoming.run(closing.close, ref=ref, note=_values(incoming).get("note") or ""))
+
+
+def library_search(incoming: Incoming) -> None:
+    """The search form answers in itself: the same form, with the matches under the words."""
+    words = clean(_values(incoming).get("words"))
+    incoming.ack(response_action="update", view=library.view(incoming, words))

@@ -47,6 +47,7 @@ _env.filters.update(
     moment=slack_text.moment,
     days_left=slack_text.days_left,
     working_days=slack_text.working_days,
+    published_label=slack_text.published_label,
 )
 
 

@@ -44,6 +44,21 @@ def day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+def published_label(text: str | None) -> str:
+    """A publication date as precisely as it is known: 2019, June 2019 or 14 June 2019."""
+    if not text:
+        return "date not recorded"
+    year, _, rest = text.partition("-")
+    if not rest:
+        return year
+    month, _, day_of_month = rest.partition("-")
+    label = f"{_MONTHS[int(month) - 1]} {year}"
+    return f"{int(day_of_month)} {label}" if day_of_month else label
+
+
 def moment(value: datetime, tz: tzinfo) -> str:
     """A moment in the partnership's time zone: Thu 8 Jan 2026 14:05."""
     local = value.astimezone(tz)

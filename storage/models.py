@@ -96,6 +96,10 @@ class Case(Base):
     signoffs: Mapped[list[SignOff]] = relationship(back_populates="case", order_by="SignOff.id")
     decision: Mapped[Decision | None] = relationship(back_populates="case")
     info_requests: Mapped[list[InfoRequest]] = relationship(back_populates="case", order_by="InfoRequest.id")
+    panel_answer: Mapped[PanelAnswer | None] = relationship(back_populates="case")
+    local_review: Mapped[LocalReview | None] = relationship(back_populates="case")
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="case", order_by="Milestone.id")
+    library_entry: Mapped[LibraryEntry | None] = relationship(back_populates="case")
 
 
 class CaseAgency(Base):
@@ -162,6 +166,89 @@ class InfoRequest(Base):
     question: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="info_requests")
+
+
+class PanelAnswer(Base):
+    """The Panel's answer to the rapid review and the decision, recorded once."""
+
+    __tablename__ = "panel_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    answer: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)  # free text: cleared by retention
+    answered_on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="panel_answer")
+
+
+class LocalReview(Base):
+    """A local CSPR: when it was decided on (its publication target counts from then), by whom,
+    and any decision not to publish it in full."""
+
+    __tablename__ = "local_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    decided_on: Mapped[date]
+    requested_by: Mapped[str] = mapped_column(String(16))  # partners | panel
+    publication: Mapped[str | None] = mapped_column(String(16))  # not_published | summary_only
+    publication_reasons: Mapped[str | None] = mapped_column(Text)  # free text: cleared by retention
+    publication_decided_by: Mapped[str | None] = mapped_column(String(32))
+    publication_decided_at: Mapped[datetime | None]
+    case: Mapped[Case] = relationship(back_populates="local_review")
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    key: Mapped[str] = mapped_column(String(24))
+    on: Mapped[date]
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime]
+    case: Mapped[Case] = relationship(back_populates="milestones")
+
+
+class LibraryEntry(Base):
+    """A published review in the learning library: from a case here, or imported. Public
+    information only: a title, the type, when, themes and links to the published material."""
+
+    __tablename__ = "library_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What makes an entry the same one again: its case, or an imported entry's type and title.
+    entry_key: Mapped[str] = mapped_column(String(240), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    review_type: Mapped[str] = mapped_column(String(24))
+    published: Mapped[str | None] = mapped_column(String(10))  # YYYY, YYYY-MM or YYYY-MM-DD
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    themes: Mapped[list[str]]
+    links: Mapped[dict[str, Any]]
+    # Word stems of the title, themes, type and year, for search.
+    terms: Mapped[list[str]]
+    added_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    case: Mapped[Case | None] = relationship(back_populates="library_entry")
+
+
+class HomeTab(Base):
+    """A person's App Home, rebuilt when they open it and whenever a change concerns them; like a
+    card, `version` runs ahead of `synced_version` until delivery has published it."""
+
+    __tablename__ = "home_tabs"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    version: Mapped[int] = mapped_column(default=1)
+    synced_version: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
 
 
 class Card(Base):

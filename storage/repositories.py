@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.audit_chain import GENESIS, entry_hash
 from storage.models import (
@@ -19,8 +19,13 @@ from storage.models import (
     CaseSequence,
     Claim,
     Decision,
+    HomeTab,
     InfoRequest,
+    LibraryEntry,
+    LocalReview,
+    Milestone,
     OutboxMessage,
+    PanelAnswer,
     ProcessedEvent,
 )
 
@@ -81,6 +86,10 @@ def audit_trail(session: Session, *, batch: int = 1000) -> Iterator[AuditEvent]:
         session.expunge_all()
 
 
+def audit_of_case(session: Session, case_id: int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.id)))
+
+
 def first_delivery(session: Session, event_id: str, at: datetime) -> bool:
     """Record an Events API delivery; False if this event was handled before."""
     return _insert_unless_taken(session, ProcessedEvent(event_id=event_id, received_at=at))
@@ -92,22 +101,27 @@ def _case_query():
         selectinload(Case.signoffs),
         selectinload(Case.decision).selectinload(Decision.endorsements),
         selectinload(Case.info_requests),
+        selectinload(Case.panel_answer),
+        selectinload(Case.local_review),
+        selectinload(Case.milestones),
+        selectinload(Case.library_entry),
     )
 
 
 def case_by_ref(session: Session, ref: str, *, lock: bool = False) -> Case | None:
     """With `lock`, later changes to the case wait for this transaction (PostgreSQL row lock;
     SQLite already holds the database write lock)."""
-    query = _case_query().where(Case.ref == ref)
-    if lock:
-        query = query.with_for_update(of=Case)
-    return session.scalars(query).one_or_none()
+    return _one_case(session, _case_query().where(Case.ref == ref), lock)
 
 
 def case_by_id(session: Session, case_id: int, *, lock: bool = False) -> Case | None:
-    query = _case_query().where(Case.id == case_id)
+    return _one_case(session, _case_query().where(Case.id == case_id), lock)
+
+
+def _one_case(session: Session, query: Any, lock: bool) -> Case | None:
     if lock:
-        query = query.with_for_update(of=Case)
+        # Read afresh once the lock is ours: a copy read earlier in this session may be stale.
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
     return session.scalars(query).one_or_none()
 
 
@@ -123,17 +137,33 @@ def info_request(session: Session, request_key: str) -> InfoRequest | None:
     return session.scalars(select(InfoRequest).where(InfoRequest.request_key == request_key)).one_or_none()
 
 
-def deadlines_in(session: Session, stages: tuple[str, ...]) -> list[tuple[int, str, str, date, date | None]]:
-    """(id, ref, stage, notification due, review due) of the cases in these stages: all a tick
-    needs to decide what is due, without loading each case's agencies and sign-offs."""
-    return [
-        tuple(row)
-        for row in session.execute(
-            select(Case.id, Case.ref, Case.stage, Case.notification_due, Case.review_due)
-            .where(Case.stage.in_(stages))
-            .order_by(Case.id)
+def case_dates(session: Session, stages: tuple[str, ...], case_id: int | None = None) -> list[Any]:
+    """For each case in these stages (or the one case), in one query: its id and reference, and
+    every date its timetable depends on, named as in `bot.review.timetable.CaseDates`."""
+    report_sent, published = aliased(Milestone), aliased(Milestone)
+    query = (
+        select(
+            Case.id,
+            Case.ref,
+            Case.stage,
+            Case.notification_due,
+            Case.review_due,
+            Case.sent_to_panel_on,
+            PanelAnswer.id.is_not(None).label("panel_answered"),
+            LocalReview.decided_on.label("review_decided_on"),
+            report_sent.on.label("report_sent_on"),
+            or_(published.id.is_not(None), LocalReview.publication.is_not(None)).label("publication_settled"),
         )
-    ]
+        .outerjoin(PanelAnswer, PanelAnswer.case_id == Case.id)
+        .outerjoin(LocalReview, LocalReview.case_id == Case.id)
+        .outerjoin(report_sent, and_(report_sent.case_id == Case.id, report_sent.key == "sent"))
+        .outerjoin(published, and_(published.case_id == Case.id, published.key == "published"))
+        .where(Case.stage.in_(stages))
+        .order_by(Case.id)
+    )
+    if case_id is not None:
+        query = query.where(Case.id == case_id)
+    return list(session.execute(query))
 
 
 def cases_in(session: Session, stages: tuple[str, ...]) -> list[Case]:
@@ -258,3 +288,87 @@ def lease_card(session: Session, card_id: int, now: datetime, until: datetime) -
         .values(lease_until=until, attempts=Card.attempts + 1)
     ).rowcount
     return session.get(Card, card_id, populate_existing=True) if taken else None
+
+
+def unfinished_for_channel(session: Session, case_id: int, channel_id: str) -> bool:
+    """Whether anything of the case is still to be posted or edited in `channel_id`."""
+    pending = session.scalars(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.case_id == case_id, OutboxMessage.status == "pending", OutboxMessage.kind == "notice"
+        )
+    )
+    if any(payload.get("to") == channel_id for payload in pending):
+        return True
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Card)
+            .where(Card.case_id == case_id, Card.channel_id == channel_id, Card.synced_version < Card.version)
+        )
+        or 0
+    ) > 0
+
+
+# -- the learning library -----------------------------------------------------------------------
+
+
+def library_entries(session: Session) -> list[LibraryEntry]:
+    return list(session.scalars(select(LibraryEntry).order_by(LibraryEntry.id)))
+
+
+def library_entry(session: Session, entry_key: str) -> LibraryEntry | None:
+    return session.scalars(select(LibraryEntry).where(LibraryEntry.entry_key == entry_key)).one_or_none()
+
+
+def library_terms(session: Session) -> list[Any]:
+    """(id, terms, published) of every entry: all a search needs to rank them."""
+    return list(session.execute(select(LibraryEntry.id, LibraryEntry.terms, LibraryEntry.published)))
+
+
+def library_entries_by_id(session: Session, ids: list[int]) -> list[LibraryEntry]:
+    found = {entry.id: entry for entry in session.scalars(select(LibraryEntry).where(LibraryEntry.id.in_(ids)))}
+    return [found[entry_id] for entry_id in ids if entry_id in found]
+
+
+# -- App Home tabs --------------------------------------------------------------------------------
+
+
+def open_home_tab(session: Session, user_id: str) -> None:
+    """Someone opened their App Home: (re)build it, and keep it up to date from now on."""
+    home = session.get(HomeTab, user_id, with_for_update=True)
+    if home is None:
+        _insert_unless_taken(session, HomeTab(user_id=user_id, version=1, synced_version=0, attempts=0))
+    else:
+        home.version += 1
+
+
+def touch_home_tabs(session: Session, users: list[str]) -> None:
+    """The App Homes of these people (those who have one) need rebuilding."""
+    if users:
+        session.execute(update(HomeTab).where(HomeTab.user_id.in_(users)).values(version=HomeTab.version + 1))
+
+
+def due_home_ids(session: Session, now: datetime, limit: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(HomeTab.user_id)
+            .where(
+                HomeTab.synced_version < HomeTab.version,
+                or_(HomeTab.next_attempt_at.is_(None), HomeTab.next_attempt_at <= now),
+                _lease_free(HomeTab.lease_until, now),
+            )
+            .order_by(HomeTab.user_id)
+            .limit(limit)
+        )
+    )
+
+
+def lease_home(session: Session, user_id: str, now: datetime, until: datetime) -> HomeTab | None:
+    taken = session.execute(
+        update(HomeTab)
+        .where(
+            HomeTab.user_id == user_id, HomeTab.synced_version < HomeTab.version, _lease_free(HomeTab.lease_until, now)
+        )
+        .values(lease_until=until, attempts=HomeTab.attempts + 1)
+    ).rowcount
+    return session.get(HomeTab, user_id, populate_existing=True) if taken else None

@@ -43,6 +43,7 @@ PEOPLE = {
     "U0OUTSIDER": "someone.else",
 }
 GENERAL = "C0GENERAL"
+LEARNING = "C0LEARNING"
 
 
 def make_standin() -> SlackStandIn:
@@ -56,6 +57,7 @@ def make_standin() -> SlackStandIn:
         standin.add_user(user_id, name)
     standin.add_channel("C0123PPRG", "pprg", is_private=True, members=["U01CHAIR", "U01BIZMGR", "U0OUTSIDER", "U0BOT"])
     standin.add_channel(GENERAL, "general", members=[*PEOPLE, "U0BOT"])
+    standin.add_channel(LEARNING, "learning-from-reviews", members=[*PEOPLE, "U0BOT"])
     return standin
 
 

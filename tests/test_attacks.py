@@ -456,7 +456,12 @@ def test_each_review_form_and_endorse_sent_twice_or_at_once_takes_effect_once(bo
     chair.click("decide_local_cspr", channel_id=channel)
     first = bot.form(chair, "decide").view
     chair.click("decide_no_further_review", channel_id=channel)
-    second = bot.form(chair, "decide")
+    second = bot.standin.wait_for(
+        lambda s: [
+            v for v in s.views.values() if v.is_open and v.view.get("callback_id") == "decide" and v.id != first["id"]
+        ],
+        message="the second decide form",
+    )[0]
     answers = race(
         *[lambda: forge_submission(bot, "U01CHAIR", first, {"rationale": "Because A."})] * 2,
         *[lambda: chair.submit(second.id, {"rationale": "Because B."})] * 2,

@@ -21,7 +21,7 @@ from bot.delivery import cards
 from bot.delivery.slack_api import make_client
 from bot.partnership import parse
 from bot.review.stages import Stage
-from bot.review.timetable import due_for_case
+from bot.review.timetable import CaseDates, due_for_case
 from bot.services import Services
 from bot.settings import Settings
 from bot.working_days import WorkingCalendar
@@ -86,11 +86,14 @@ def take_todays_slots(clockwork: Clockwork) -> None:
     services = clockwork.services
     with services.database.transaction() as session:
         due = [
-            dict(key=f"{ref}|{item.kind}|{item.slot}", kind=item.kind, case_id=case_id, claimed_at=NOW)
-            for case_id, ref, stage, notification_due, review_due in repositories.deadlines_in(
-                session, ("rapid_review",)
+            dict(key=f"{row.ref}|{item.kind}|{item.slot}", kind=item.kind, case_id=row.id, claimed_at=NOW)
+            for row in repositories.case_dates(session, ("rapid_review",))
+            for item in due_for_case(
+                CaseDates(**{k: v for k, v in row._mapping.items() if k not in ("id", "ref")}),
+                services.partnership,
+                services.calendar,
+                NOW,
             )
-            for item in due_for_case(stage, notification_due, review_due, services.partnership, services.calendar, NOW)
         ]
         session.execute(insert(Claim), [*due, dict(key=f"digest|{NOW.date()}", kind="digest", claimed_at=NOW)])
 
@@ -118,7 +121,7 @@ def test_tick_claiming_everything_due(benchmark, fewer_cases_clockwork):
         clockwork.plan, args=(NOW,), setup=lambda: release_todays_slots(clockwork), rounds=3, warmup_rounds=0
     )
     with clockwork.services.database.transaction() as session:
-        cases = len(repositories.deadlines_in(session, ("rapid_review",)))
+        cases = len(repositories.case_dates(session, ("rapid_review",)))
     assert claimed == 2 * cases + 1
 
 

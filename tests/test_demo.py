@@ -10,7 +10,7 @@ from pathlib import Path
 CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
 
 
-def test_the_demo_plays_a_whole_rapid_review(tmp_path):
+def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "CSPR_"))}
     done = subprocess.run(
         [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")],
@@ -32,6 +32,15 @@ def test_the_demo_plays_a_whole_rapid_review(tmp_path):
         "Every agency has signed off.",
         "*Decision for rapid review 2026-001: Local CSPR.*",
         "was sent to the Panel on *Tue 12 Jan 2027*",
+        "*The Panel has answered on 2026-001* (Mon 25 Jan 2027): Agrees with the decision.",
+        ":calendar: *Local CSPR 2026-001: 5 months left*",
+        "the earliest publication date is Thu 17 Jun 2027",
+        "*Local CSPR 2026-001 may now be published* (from Thu 17 Jun 2027)",
+        "Published learning",
+        "/cspr library bruises",
+        "*1 review matches bruises*",
+        "Case 2026-001 closed",
+        "archived #rr-2026-001",
     ]
     positions = [next(i for i, text in enumerate(texts) if line in text) for line in story]
     assert positions == sorted(positions)
@@ -44,3 +53,7 @@ def test_the_demo_plays_a_whole_rapid_review(tmp_path):
     bot_lines = [e["text"] for e in entries if e["author"] == "cspr-bot"]
     assert not [t for t in bot_lines if "Child M" in t or "fractures" in t]
     assert "[Mon 11 Jan 2027 09:00] #rr-2026-001 · cspr-bot (post)" in done.stdout
+    # Months of daily digests are folded in the printed transcript; the JSON keeps every one.
+    assert "more daily digests, to" in done.stdout
+    published = [e for e in entries if e["text"].startswith("Published learning")]
+    assert sorted(e["channel"] for e in published) == ["#learning-from-reviews", "#pprg", "#rr-2026-001"]

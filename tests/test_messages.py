@@ -11,13 +11,26 @@ from pathlib import Path
 import pytest
 
 from bot.delivery import cards
+from bot.learning.entries import MATERIALS, STATUSES, Review
 from bot.partnership import load
+from bot.review.local_review import PUBLICATION_DECISIONS
 from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
 from bot.review.stages import OUTCOMES, Stage
 from bot.working_days import WorkingCalendar
 from messages import render
 from messages.slack_text import clip, escape
-from storage.models import Case, CaseAgency, Decision, Endorsement, InfoRequest, SignOff
+from storage.models import (
+    Case,
+    CaseAgency,
+    Decision,
+    Endorsement,
+    InfoRequest,
+    LibraryEntry,
+    LocalReview,
+    Milestone,
+    PanelAnswer,
+    SignOff,
+)
 from tests.blockkit import assert_valid_message, assert_valid_view, mrkdwn_texts
 
 PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
@@ -25,6 +38,8 @@ CALENDAR = WorkingCalendar(PARTNERSHIP.closure_days)
 NOW = datetime(2026, 1, 6, 14, 5, tzinfo=UTC)
 HOSTILE = "<!channel> <!here> <@U0EVIL> <https://evil.example|click> &lt; *bold* \u202e\U0001f600 " * 60
 MENTION = re.compile(r"<[@!#][^>]*>")
+LINK = re.compile(r"<[^@!#][^>]*>")
+DECIDED_STAGES = (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.AWAITING_PANEL, Stage.LOCAL_REVIEW, Stage.CONCLUDED)
 
 
 def make_case(stage: Stage, *, hostile: bool = False, agencies: int = 4) -> Case:
@@ -50,18 +65,40 @@ def make_case(stage: Stage, *, hostile: bool = False, agencies: int = 4) -> Case
         channel_id="C0CASE" if stage not in (Stage.REFERRED, Stage.OPENING) else None,
         closure_note=text if stage is Stage.CLOSED else None,
         closed_reason="criteria_not_met" if stage is Stage.CLOSED else None,
+        closed_at=NOW if stage is Stage.CLOSED else None,
     )
     keys = [a.key for a in PARTNERSHIP.agencies][:agencies]
     case.agencies = [CaseAgency(agency_key=k, added_by="U01POLICE", added_at=NOW) for k in keys]
     case.info_requests = [InfoRequest(asked_by="U01CHAIR", question=text, asked_at=NOW)]
-    if stage in (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.LOCAL_REVIEW):
+    if stage in DECIDED_STAGES:
         case.signoffs = [SignOff(agency_key=k, user_id="U01POLICE", comment=text, signed_at=NOW) for k in keys]
-        case.decision = Decision(outcome="local_cspr", rationale=text, decided_by="U01CHAIR", decided_at=NOW)
+        outcome = "local_cspr" if stage is Stage.LOCAL_REVIEW else "no_further_review"
+        case.decision = Decision(outcome=outcome, rationale=text, decided_by="U01CHAIR", decided_at=NOW)
         if stage is not Stage.AWAITING_ENDORSEMENT:
             case.decision.final_at = NOW
             case.decision.endorsements = [
                 Endorsement(partner=role, user_id=user, endorsed_at=NOW) for role, user in PARTNERSHIP.partners.items()
             ]
+        if stage in (Stage.AWAITING_PANEL, Stage.LOCAL_REVIEW, Stage.CONCLUDED):
+            case.sent_to_panel_on = date(2026, 1, 20)
+        if stage is Stage.CONCLUDED:
+            case.panel_answer = PanelAnswer(
+                answer="other", note=text, answered_on=date(2026, 2, 3), recorded_by="U01BIZMGR", recorded_at=NOW
+            )
+        if stage is Stage.LOCAL_REVIEW:
+            case.local_review = LocalReview(decided_on=date(2026, 1, 6), requested_by="partners")
+            case.milestones = [
+                Milestone(key=key, on=date(2026, 1, 6), recorded_by="U01BIZMGR", recorded_at=NOW)
+                for key in ("reviewer", "terms", "approved", "sent")
+            ]
+            case.library_entry = LibraryEntry(
+                title=text[:150] if hostile else "LCSPR Child P",
+                review_type="LCSPR",
+                published="2026-01-06",
+                status="published",
+                themes=[text[:60]] if hostile else ["neglect", "babies"],
+                links={"full_report": "https://example.org/a?b=1&c=2", "slides": "https://example.org/s"},
+            )
     elif stage is Stage.RAPID_REVIEW:
         case.signoffs = [SignOff(agency_key=keys[0], user_id="U01POLICE", comment=text, signed_at=NOW)]
     return case
@@ -73,6 +110,8 @@ def assert_safe(message: dict) -> None:
     allowed = {f"<@{user}>" for user in PARTNERSHIP.everyone()} | {"<#C0CASE>"}
     for text in mrkdwn_texts(message):
         assert set(MENTION.findall(text)) <= allowed, text[:200]
+        # Links are only those the bot made from checked https addresses.
+        assert all(link.startswith("<https://example.org/") for link in LINK.findall(text)), text[:200]
         assert len(text) <= 3000
     assert "<!channel>" not in message["text"]
 
@@ -80,13 +119,12 @@ def assert_safe(message: dict) -> None:
 CARD_STATES = [
     (stage, kind)
     for stage in Stage
-    for kind in (cards.TRIAGE, cards.CASE, cards.DECISION, cards.endorse_kind("police"))
-    # A case card and decision card exist once there is a channel; an endorsement card once there is a decision.
+    for kind in (cards.TRIAGE, cards.CASE, cards.DECISION, cards.endorse_kind("police"), *cards.PUBLICATION_KINDS)
+    # A case card and decision card exist once there is a channel; an endorsement card once there is a decision;
+    # a publication card once there is published material.
     if not (kind in (cards.CASE, cards.DECISION) and stage in (Stage.REFERRED, Stage.OPENING))
-    and not (
-        kind.startswith(cards.ENDORSE_PREFIX)
-        and stage not in (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.LOCAL_REVIEW)
-    )
+    and not (kind.startswith(cards.ENDORSE_PREFIX) and stage not in DECIDED_STAGES)
+    and not (kind in cards.PUBLICATION_KINDS and stage is not Stage.LOCAL_REVIEW)
 ]
 
 
@@ -147,6 +185,25 @@ MODALS = {
     "signoff_modal": dict(ref="2026-004", agencies=[{"key": "police", "name": "Police"}], comment_max=500),
     "decide_modal": dict(ref="2026-004", outcome_label="Local CSPR", partners=True, rationale_max=2000),
     "mark_sent_modal": dict(ref="2026-004", today=date(2026, 1, 6)),
+    "panel_answer_modal": dict(ref="2026-004", answer="other", label="Other", today=date(2026, 1, 6), note_max=1000),
+    "milestone_modal": dict(ref="2026-004", label="Reviewer appointed", on=None, today=date(2026, 1, 6)),
+    "not_published_modal": dict(
+        ref="2026-004", decisions=PUBLICATION_DECISIONS, title=HOSTILE[:150], title_max=150, reasons_max=1000
+    ),
+    "publish_modal": dict(
+        ref="2026-004",
+        materials=MATERIALS,
+        title=HOSTILE[:150],
+        title_max=150,
+        published_on=date(2026, 1, 6),
+        themes=HOSTILE[:200],
+        links={"full_report": "https://example.org/report"},
+        learning_channel="C0LEARNING",
+    ),
+    "close_modal": dict(ref="2026-004", note_max=1000),
+    "library_search_modal": dict(
+        words=HOSTILE[:200], entries=[], offset=0, total=0, next_offset=None, materials=MATERIALS, statuses=STATUSES
+    ),
 }
 
 
@@ -210,3 +267,47 @@ def test_escape_and_clip():
     clipped = clip("<" * 100, 10)
     assert clipped == "&lt;&lt;…"  # never cut inside an entity
     assert len(clip("x" * 5000, 300)) == 300
+
+
+def test_the_journey_after_the_decision_renders_valid_and_safe_notices():
+    case = make_case(Stage.LOCAL_REVIEW, hostile=True)
+    case.closed_at = NOW  # as when the closing summary is written
+    facts = cards.case_facts(case, PARTNERSHIP, CALENDAR, NOW.date())
+    reviews = [
+        Review(HOSTILE[:150], "SCR", "2019-06", (HOSTILE[:100],) * 15, {"full_report": "https://example.org/r"}),
+        Review("SCR Child K", "SCR", None, (), {}, status="not_published"),
+    ]
+    for message in (
+        render("local_review_started", case=case, target=facts["target"], requested_by="panel"),
+        render("panel_answered", case=case, label="Other", answered_on=date(2026, 1, 6), by="U01BIZMGR"),
+        render("publication_decided", case=case, label="Not published", by="U01CHAIR"),
+        render("panel_chase", **facts),
+        render("review_reminder", overdue=True, **facts),
+        render("review_reminder", overdue=False, **facts),
+        render("publishable", **facts),
+        render("closing_summary", note=HOSTILE, by="U01CHAIR", **facts),
+        render("milestone_list", **facts),
+        render(
+            "library_results",
+            words=HOSTILE[:200],
+            entries=reviews * 5,
+            offset=0,
+            total=23,
+            next_offset=10,
+            materials=MATERIALS,
+            statuses=STATUSES,
+        ),
+    ):
+        assert_valid_message(message)
+        assert_safe(message)
+        assert "ZQX" not in json.dumps(message)
+    home = render(
+        "app_home",
+        partnership=PARTNERSHIP,
+        roles=["PPRG chair"],
+        todo=[],
+        reviews=[{"ref": "2026-004", "channel": "C0CASE", "target": date(2026, 7, 6), "left": "6 months left",
+                  "next": "Reviewer appointed", "publication": ""}] * 30,
+    )  # fmt: skip
+    assert_valid_view(home)
+    assert "Search the learning library" in json.dumps(home)

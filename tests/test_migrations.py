@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -51,3 +52,34 @@ def test_two_instances_upgrading_at_once_migrate_once(database_url, tmp_path):
     engine.dispose()
     head = ScriptDirectory.from_config(migrate.alembic_config(database_url)).get_current_head()
     assert versions == [head]
+
+
+def test_local_reviews_already_under_way_are_carried_into_the_new_schema(database_url):
+    database = Database(database_url)
+    config = migrate.alembic_config(database_url)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with database.engine.begin() as connection:
+        for number, stage in ((1, "local_review"), (2, "closed")):
+            connection.execute(
+                text(
+                    "INSERT INTO cases (id, ref, ref_year, ref_seq, referral_key, stage, referring_agency, referred_by,"
+                    " referred_at, age_band, harm, abuse_types, incident_on, aware_on, criteria_view, notification_due)"
+                    " VALUES (:id, :ref, 2026, :id, :key, :stage, 'police', 'U01POLICE', '2026-01-05 09:30:00',"
+                    " 'under_1', 'serious_harm', '[]', '2026-01-01', '2026-01-02', 'yes', '2026-01-09')"
+                ),
+                {"id": number, "ref": f"2026-00{number}", "key": f"V{number}", "stage": stage},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO decisions (case_id, outcome, decided_by, decided_at, final_at) VALUES"
+                    " (:id, 'local_cspr', 'U01CHAIR', '2026-01-20 10:00:00', '2026-01-21 23:30:00')"
+                ),
+                {"id": number},
+            )
+    migrate.upgrade(database)
+    with database.engine.connect() as connection:
+        reviews = connection.execute(text("SELECT case_id, decided_on, requested_by FROM local_reviews")).all()
+    database.dispose()
+    assert [(case_id, str(decided_on), by) for case_id, decided_on, by in reviews] == [(1, "2026-01-21", "partners")]

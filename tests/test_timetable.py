@@ -10,6 +10,7 @@ from bot.review.timetable import (
     NOTIFICATION_OVERDUE,
     OVERDUE,
     REMINDER,
+    CaseDates,
     Due,
     digest_day,
     due_for_case,
@@ -25,7 +26,7 @@ def london(text: str) -> datetime:
 
 
 def due(stage: str, now: datetime, *, review_due=date(2026, 4, 15), notification_due=date(2026, 3, 27)) -> list[Due]:
-    return due_for_case(stage, notification_due, review_due, PARTNERSHIP, CALENDAR, now)
+    return due_for_case(CaseDates(stage, notification_due, review_due), PARTNERSHIP, CALENDAR, now)
 
 
 def test_nothing_is_ever_due_on_a_weekend_bank_holiday_or_closure_day():

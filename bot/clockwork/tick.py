@@ -11,19 +11,25 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 
 from bot.outcomes import Done
 from bot.review.stages import OPEN_STAGES
-from bot.review.timetable import Due, digest_day, due_for_case
+from bot.review.timetable import CaseDates, Due, claim_key, digest_day, due_for_case
 from bot.services import Services
 from bot.usecases import reminders
 from bot.usecases.retention import apply_retention
-from bot.work import Work
+from bot.work import BOT, Work
 from storage import repositories
 
 log = logging.getLogger(__name__)
+_OPEN = tuple(stage.value for stage in OPEN_STAGES)
+
+
+def _dates(row: Any) -> CaseDates:
+    return CaseDates(**{name: value for name, value in row._mapping.items() if name not in ("id", "ref")})
 
 
 @dataclass(frozen=True)
@@ -52,17 +58,17 @@ class Clockwork:
         next tick."""
         months = older_than_months or self.services.partnership.retention.older_than_months
         closed_before = now - relativedelta(months=months)
-        outcome = self.services.desk.run(now, apply_retention, "cspr-bot", closed_before=closed_before)
+        outcome = self.services.desk.run(now, apply_retention, BOT, closed_before=closed_before)
         return list(outcome.data["cases"]) if isinstance(outcome, Done) else []
 
     def plan(self, now: datetime) -> int:
         services = self.services
         with services.database.transaction() as session:
-            cases = repositories.deadlines_in(session, tuple(s.value for s in OPEN_STAGES))
+            cases = repositories.case_dates(session, _OPEN)
         wanted: list[tuple[int, Due, str]] = []
-        for case_id, ref, stage, notification_due, review_due in cases:
-            for due in due_for_case(stage, notification_due, review_due, services.partnership, services.calendar, now):
-                wanted.append((case_id, due, f"{ref}|{due.kind}|{due.slot}"))
+        for row in cases:
+            for due in due_for_case(_dates(row), services.partnership, services.calendar, now):
+                wanted.append((row.id, due, claim_key(row.ref, due.kind, due.slot)))
         day = digest_day(services.partnership, services.calendar, now)
         digest_key = f"digest|{day.isoformat()}" if day else None
         with services.database.transaction() as session:
@@ -82,9 +88,8 @@ class Clockwork:
             if case is None:
                 return 0
             # Re-read under the case's lock: it may have moved on since the plan was made.
-            still_due = due_for_case(
-                case.stage, case.notification_due, case.review_due, services.partnership, services.calendar, now
-            )
+            rows = repositories.case_dates(session, _OPEN, case_id)
+            still_due = due_for_case(_dates(rows[0]), services.partnership, services.calendar, now) if rows else []
             if due not in still_due or not work.claim(key, due.kind, case):
                 return 0
             reminders.for_case(work, case, due, key)

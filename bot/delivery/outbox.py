@@ -20,16 +20,19 @@ from sqlalchemy.orm import Session
 
 from bot.delivery.cards import render_card
 from bot.delivery.slack_api import CallFailure, classify
+from bot.outcomes import Done
 from bot.partnership import Partnership
 from bot.review.outstanding import waiting_on
 from bot.review.stages import Stage
+from bot.usecases import home
 from bot.usecases.channels import channel_failed, channel_name, channel_opened
 from bot.usecases.reminders import channel_archived
-from bot.work import Work
+from bot.work import BOT, Work
 from bot.working_days import WorkingCalendar
+from messages import render
 from storage import repositories
 from storage.db import Database
-from storage.models import Card, Case, OutboxMessage
+from storage.models import Card, Case, HomeTab, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ METADATA_EVENT = "cspr_notice"
 MAX_CHANNEL_NAME_ATTEMPTS = 20
 # Card and invite errors that mean there is nothing more to do (the channel or message is gone).
 _GIVE_UP = {"is_archived", "channel_not_found", "not_in_channel"}
+
+
+class _NotYet(Exception):
+    """Nothing was sent: the item waits for others to go first (tried again on a later pass)."""
 
 
 class _Failed(Exception):
@@ -58,6 +65,13 @@ def _record_channel(case_id: int, channel_id: str, name: str, started_by: str, w
     case = repositories.case_by_id(work.session, case_id, lock=True)
     assert case is not None
     channel_opened(work, case, channel_id, name, started_by)
+
+
+def _record_archived(case_id: int, work: Work) -> None:
+    case = repositories.case_by_id(work.session, case_id, lock=True)
+    assert case is not None
+    case.channel_archived_at = work.now
+    work.audit(BOT, "case_channel_archived", case, channel=case.channel_id)
 
 
 def _failure(exc: Exception) -> CallFailure:
@@ -106,7 +120,11 @@ class Delivery:
                 card_ids = repositories.due_card_ids(session, now, 50)
             for card_id in card_ids:
                 delivered += self._sync(card_id, now)
-            if not message_ids and not card_ids:
+            with self.database.transaction() as session:
+                home_ids = repositories.due_home_ids(session, now, 50)
+            for user_id in home_ids:
+                delivered += self._publish_home(user_id, now)
+            if not message_ids and not card_ids and not home_ids:
                 return delivered
 
     # -- the outbox ---------------------------------------------------------------------------
@@ -124,11 +142,21 @@ class Delivery:
             look_first = message.outcome_unknown
             message.outcome_unknown = True
             item = {"key": message.key, "kind": message.kind, "case_id": message.case_id, **message.payload}
-        send = {"notice": self._send_notice, "invite": self._send_invite, "open_channel": self._open_channel}[
-            item["kind"]
-        ]
+        send = {
+            "notice": self._send_notice,
+            "invite": self._send_invite,
+            "open_channel": self._open_channel,
+            "archive": self._archive_channel,
+        }[item["kind"]]
         try:
             sent = send(item, now, look_first)
+        except _NotYet:
+            with self.database.transaction() as session:
+                message = session.get(OutboxMessage, message_id)
+                assert message is not None
+                message.lease_until, message.outcome_unknown = None, look_first
+                message.next_attempt_at = now + FIRST_BACKOFF
+            return 0
         except Exception as exc:
             self._message_failed(message_id, item, _failure(exc), now)
             return 0
@@ -231,6 +259,24 @@ class Delivery:
             return _Sent({"channel": channel["id"], "name": channel["name"]}, follow_up)
         raise _Failed(CallFailure("no free channel name", permanent=True, maybe_done=False))
 
+    def _archive_channel(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
+        with self.database.transaction() as session:
+            case = repositories.case_by_id(session, item["case_id"])
+            assert case is not None
+            if not case.channel_id or case.channel_archived_at is not None:
+                return _Sent({"skipped": "no open channel"})
+            channel = case.channel_id
+            # Nothing can be posted or edited in an archived channel: the closing summary and
+            # the cards' last edits go first.
+            if repositories.unfinished_for_channel(session, case.id, channel):
+                raise _NotYet()
+        try:
+            self.client.conversations_archive(channel=channel)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_archived":
+                raise
+        return _Sent({"channel": channel}, partial(_record_archived, item["case_id"]))
+
     def _own_unused_channel(self, name: str) -> dict[str, Any] | None:
         cursor = None
         while True:
@@ -280,13 +326,19 @@ class Delivery:
             assert card is not None
             card.channel_id, card.ts = channel, ts
             card.synced_version = max(card.synced_version, target)
-            case = session.get(Case, card.case_id)
-            if case is not None and case.channel_id == channel and case.channel_archived_at is not None:
-                case.channel_archived_at = None  # unarchived: posting there is possible again
             card.lease_until = None
             card.attempts = 0
             card.next_attempt_at = None
             card.last_error = None
+            case = session.get(Case, card.case_id)
+            unarchived = case is not None and case.channel_id == channel and case.channel_archived_at is not None
+        if unarchived:
+            # Posting there worked, so the channel was unarchived. A transaction of its own: people's
+            # changes lock the case before its cards, and this must not hold a card while waiting.
+            with self.database.transaction() as session:
+                case = repositories.case_by_id(session, card.case_id, lock=True)
+                if case is not None and case.channel_id == channel:
+                    case.channel_archived_at = None
         return 1
 
     def _show_card(self, state: dict[str, Any], message: dict[str, Any]) -> tuple[str, str]:
@@ -323,6 +375,41 @@ class Delivery:
                     self._archived(session, card.case_id, card.channel_id or card.destination, now)
             else:
                 card.next_attempt_at = now + backoff(card.attempts, failure.retry_after)
+
+    # -- App Home tabs -------------------------------------------------------------------------
+
+    def _publish_home(self, user_id: str, now: datetime) -> int:
+        with self.database.transaction() as session:
+            home_tab = repositories.lease_home(session, user_id, now, now + LEASE)
+            if home_tab is None:
+                return 0
+            target = home_tab.version
+        try:
+            with self.database.transaction() as session:
+                work = Work(session, self.partnership, self.calendar, now)
+                outcome = home.home(work, user_id)
+                assert isinstance(outcome, Done)
+                view = render("app_home", partnership=self.partnership, **outcome.data)
+            self.client.views_publish(user_id=user_id, view=view)
+        except Exception as exc:
+            failure = _failure(exc)
+            log.warning("home tab not published: %s", failure.error)
+            with self.database.transaction() as session:
+                home_tab = session.get(HomeTab, user_id)
+                assert home_tab is not None
+                home_tab.lease_until = None
+                home_tab.last_error = failure.error[:200]
+                if failure.permanent:
+                    home_tab.synced_version = max(home_tab.synced_version, target)
+                else:
+                    home_tab.next_attempt_at = now + backoff(home_tab.attempts, failure.retry_after)
+            return 0
+        with self.database.transaction() as session:
+            home_tab = session.get(HomeTab, user_id)
+            assert home_tab is not None
+            home_tab.synced_version = max(home_tab.synced_version, target)
+            home_tab.lease_until, home_tab.attempts, home_tab.next_attempt_at, home_tab.last_error = None, 0, None, None
+        return 1
 
     # -- Slack calls shared by both -----------------------------------------------------------
 

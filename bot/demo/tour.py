@@ -1,10 +1,14 @@
-"""`cspr-bot demo`: a whole rapid review, played on a simulated clock, with no Slack workspace.
+"""`cspr-bot demo`: a case from referral to published learning, played on a simulated clock, with
+no Slack workspace.
 
 It starts an in-process Slack stand-in and the real bot (HTTP endpoint, delivery, clockwork) on a
-fresh SQLite database in a temporary folder, then acts out the people: a referral the week before
-Christmas, triage, the private channel, sign-offs across Christmas, New Year and a local closure
-day, the chair's decision, the partners' endorsement and the send to the Panel. The clockwork ticks
-every simulated 15 minutes in between, so countdowns, reminders and digests happen as they would.
+fresh SQLite database in a temporary folder, loads the sample learning library, then acts out the
+people: a referral the week before Christmas, triage, the private channel, sign-offs across
+Christmas, New Year and a local closure day, the chair's decision, the partners' endorsement and
+the send to the Panel; then the Panel's answer, the local review's milestones over six months, a
+publication refused as too early, the publication, a search of the learning library and the case
+closed. The clockwork ticks every simulated 15 minutes while people are busy, and at the digest
+and reminder times of each day during the months of the local review.
 """
 
 from __future__ import annotations
@@ -15,21 +19,28 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.clock import SimulatedClock
 from bot.clockwork.tick import Clockwork
+from bot.learning import files
 from bot.partnership import Partnership, load
 from bot.runner import Runner
 from bot.settings import Settings
 from bot.standin import SlackStandIn, SlackUser
+from bot.usecases import library
 
 PARTNERSHIP_FILE = Path(__file__).with_name("partnership.yaml")
+LIBRARY_FILE = Path(__file__).with_name("published-reviews.csv")
 LONDON = ZoneInfo("Europe/London")
 TICK = timedelta(minutes=15)
+# During the months of a local review: a tick at the digest time and at the reminder time each day.
+QUIET_TICKS = (time(8, 30), time(9, 0))
+# What happens every working day on its own: folded in the transcript unless --full.
+ROUTINE = ("Daily digest",)
 PEOPLE = {
     "U0DCHAIR": "pprg.chair.sam",
     "U0DBIZMGR": "business.manager.jo",
@@ -43,6 +54,7 @@ PEOPLE = {
 }
 GENERAL = "C0DEMOGEN"
 PPRG = "C0DEMOPPRG"
+LEARNING = "C0DEMOLEARN"
 
 
 def at(text: str) -> datetime:
@@ -59,10 +71,12 @@ class Tour:
             self.slack.add_user(user_id, name)
         self.slack.add_channel(PPRG, "pprg", is_private=True, members=["U0DCHAIR", "U0DBIZMGR", "U0BOT"])
         self.slack.add_channel(GENERAL, "partnership-general", members=[*PEOPLE, "U0BOT"])
+        self.slack.add_channel(LEARNING, "learning-from-reviews", members=[*PEOPLE, "U0BOT"])
         self.folder = folder
         self.runner: Runner | None = None
         self.clockwork: Clockwork | None = None
         self.moments: list[datetime] = []  # the simulated time of each transcript entry
+        self.library_size = 0
 
     def __enter__(self) -> Tour:
         self.slack.start()
@@ -77,8 +91,12 @@ class Tour:
         self.runner = Runner(settings, self.partnership, clock=self.clock, host="127.0.0.1", port=0).prepare()
         port = self.runner.start_http()
         self.slack.app_url = f"http://127.0.0.1:{port}/slack/events"
-        assert self.runner.services is not None
-        self.clockwork = Clockwork(self.runner.services)
+        services = self.runner.services
+        assert services is not None
+        self.clockwork = Clockwork(services)
+        reviews = files.read(LIBRARY_FILE.read_text(encoding="utf-8"), "csv", self.clock.now().date())
+        services.desk.run(self.clock.now(), library.load, "cli:demo", reviews=reviews, source=LIBRARY_FILE.name)
+        self.library_size = len(reviews)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -101,6 +119,20 @@ class Tour:
             self.clock.set(now)
             self.clockwork.tick(now)
             self._stamp()
+        self.clock.set(moment)
+
+    def quietly_until(self, moment: datetime) -> None:
+        """Let months pass, ticking only at each day's digest and reminder times."""
+        assert self.clockwork is not None
+        day = self.clock.now().astimezone(LONDON).date()
+        while day <= moment.date():
+            for at_time in QUIET_TICKS:
+                instant = datetime.combine(day, at_time, tzinfo=LONDON)
+                if self.clock.now() < instant <= moment:
+                    self.clock.set(instant)
+                    self.clockwork.tick(instant)
+                    self._stamp()
+            day += timedelta(days=1)
         self.clock.set(moment)
 
     # -- people --------------------------------------------------------------------------------
@@ -204,6 +236,53 @@ class Tour:
         self.until(at("2027-01-12T15:00"))
         self.click_and_submit(jo, "mark_sent", "mark_sent", {"sent_on": "2027-01-12"}, channel_id=channel)
         self.until(at("2027-01-13T09:30"))
+        self.local_review(channel)
+
+    def local_review(self, channel: str) -> None:
+        """From the Panel's answer to a published, searchable review and an archived channel."""
+        sam, jo, dan = (self.person(n) for n in ("pprg.chair.sam", "business.manager.jo", "csc.lead.dan"))
+        self.quietly_until(at("2027-01-26T10:00"))
+        self.click_and_submit(jo, "panel_agrees", "panel_answer", {"answered_on": "2027-01-25"}, channel_id=channel)
+        self.quietly_until(at("2027-02-01T10:00"))
+        self.act(lambda: jo.command("/cspr", "milestone reviewer", channel_id=channel))
+        self.quietly_until(at("2027-02-22T10:00"))
+        self.click_and_submit(
+            jo, "milestone", "milestone", {"on": "2027-02-19"}, channel_id=channel, value="2026-001|terms"
+        )
+        for moment, command in (
+            ("2027-03-29T10:00", "milestone agency-reports"),
+            ("2027-04-14T16:00", "milestone practitioners"),
+            ("2027-04-21T10:00", "milestone family 2027-04-20"),
+            ("2027-05-17T10:00", "milestone draft"),
+            ("2027-06-07T10:00", "milestone approved"),
+            ("2027-06-08T10:00", "milestone sent"),
+        ):
+            self.quietly_until(at(moment))
+            self.act(lambda c=command: jo.command("/cspr", c, channel_id=channel))
+        briefing = {
+            "title": "LCSPR Baby T",
+            "themes": "non-accidental injury, non-mobile babies, bruising",
+            "full_report": "https://example.org/reviews/baby-t/full-report.pdf",
+            "seven_minute_briefing": "https://example.org/reviews/baby-t/7-minute-briefing.pdf",
+            "slides": "https://example.org/reviews/baby-t/slides.pptx",
+        }
+        self.quietly_until(at("2027-06-10T10:00"))
+        self.act(lambda: sam.command("/cspr", "publish", channel_id=channel))
+        self.act(lambda: sam.submit(self.form(sam, "publish"), {**briefing, "published_on": "2027-06-10"}))
+        self.quietly_until(at("2027-06-17T11:00"))
+        self.act(lambda: jo.command("/cspr", "publish", channel_id=channel))
+        self.act(lambda: jo.submit(self.form(jo, "publish"), {**briefing, "published_on": "2027-06-17"}))
+        self.quietly_until(at("2027-06-18T14:00"))
+        self.act(lambda: dan.command("/cspr", "library bruises", channel_id=GENERAL))
+        self.quietly_until(at("2027-06-21T10:00"))
+        self.act(lambda: sam.command("/cspr", "close", channel_id=channel))
+        self.act(
+            lambda: sam.submit(
+                self.form(sam, "close_case"),
+                {"note": "Published 17 Jun 2027. Records are in the partnership's secure store."},
+            )
+        )
+        self.until(at("2027-06-22T09:30"))
 
     def transcript(self) -> list[dict[str, Any]]:
         self._stamp()
@@ -219,8 +298,24 @@ class Tour:
         return entries
 
 
+def _routine(entry: dict[str, Any]) -> bool:
+    return entry["kind"] == "post" and entry["text"].startswith(ROUTINE)
+
+
 def write_transcript(entries: list[dict[str, Any]], out: TextIO, *, full: bool) -> None:
-    for entry in entries:
+    folded = 0
+    for number, entry in enumerate(entries):
+        # A run of days with nothing but the daily digest shows its first day, then a count.
+        if not full and _routine(entry) and number and _routine(entries[number - 1]):
+            folded += 1
+            following = entries[number + 1] if number + 1 < len(entries) else None
+            if following is None or not _routine(following):
+                last = datetime.fromisoformat(entry["time"])
+                out.write(
+                    f"\n    … {folded} more daily digests, to {last:%a} {last.day} {last:%b %Y} (--full shows them)\n"
+                )
+                folded = 0
+            continue
         moment = datetime.fromisoformat(entry["time"])
         where = entry["channel"] or "(modal)"
         out.write(f"\n[{moment:%a} {moment.day} {moment:%b %Y %H:%M}] {where} · {entry['author']} ({entry['kind']})\n")
@@ -237,6 +332,8 @@ def run(json_path: Path | None = None, *, full: bool = False, out: TextIO = sys.
     with tempfile.TemporaryDirectory(prefix="cspr-demo-") as folder, Tour(Path(folder)) as tour:
         tour.play()
         entries = tour.transcript()
+        library_size = tour.library_size
+    out.write(f"The learning library starts with the {library_size} published reviews in {LIBRARY_FILE.name}.\n")
     write_transcript(entries, out, full=full)
     out.write(f"\n{len(entries)} events between {entries[0]['time']} and {entries[-1]['time']} (simulated time).\n")
     if json_path is not None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.partnership import PARTNER_NAMES, Partnership
+from bot.review.local_review import settled
 from bot.review.stages import Stage
 from storage.models import Case
 
 
 @dataclass(frozen=True)
 class Waiting:
-    kind: str  # triage | signoff | decision | endorsement | panel
+    kind: str  # triage | signoff | decision | endorsement | panel | panel_answer | close
     label: str  # for everyone: "sign-off from Example Police"
     task: str  # for the person asked: "sign off for Example Police"
     people: tuple[str, ...]
@@ -51,7 +52,16 @@ def waiting_on(case: Case, partnership: Partnership) -> list[Waiting]:
         return [
             Waiting("panel", "sending to the Panel", "send the rapid review to the Panel and mark it sent", triage_team)
         ]
-    return []
+    waiting = []
+    if stage in (Stage.AWAITING_PANEL, Stage.LOCAL_REVIEW) and case.panel_answer is None:
+        waiting.append(
+            Waiting("panel_answer", "the Panel's answer", "record the Panel's answer when it arrives", triage_team)
+        )
+    review = case.local_review
+    done = [milestone.key for milestone in case.milestones]
+    if stage is Stage.CONCLUDED or (review and stage is Stage.LOCAL_REVIEW and settled(review.publication, done)):
+        waiting.append(Waiting("close", "closing by the chair", "close the case", partnership.chairs))
+    return waiting
 
 
 def summary(waiting: list[Waiting]) -> str:

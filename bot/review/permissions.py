@@ -7,8 +7,9 @@ from collections.abc import Collection
 from bot.partnership import Partnership
 
 
-def may_triage(user: str, partnership: Partnership) -> bool:
-    """Start a rapid review, close a referral, ask for more information, mark sent to the Panel."""
+def may_manage(user: str, partnership: Partnership) -> bool:
+    """The PPRG chair or business manager, who run the process: triage, mark sent to the Panel,
+    record the Panel's answer and a local review's milestones, publish its material."""
     return user in partnership.chairs or user in partnership.business_managers
 
 
@@ -38,7 +39,7 @@ def leads_any(user: str, partnership: Partnership, agencies: Collection[str]) ->
 
 
 def may_add_agency(user: str, partnership: Partnership, involved: Collection[str]) -> bool:
-    return may_triage(user, partnership) or leads_any(user, partnership, involved)
+    return may_manage(user, partnership) or leads_any(user, partnership, involved)
 
 
 def partner_roles(user: str, partnership: Partnership) -> list[str]:
@@ -48,7 +49,7 @@ def partner_roles(user: str, partnership: Partnership) -> list[str]:
 
 def may_see_case(user: str, partnership: Partnership, involved: Collection[str]) -> bool:
     return (
-        may_triage(user, partnership)
+        may_manage(user, partnership)
         or bool(partner_roles(user, partnership))
         or leads_any(user, partnership, involved)
     )
@@ -65,3 +66,8 @@ def case_channel_members(partnership: Partnership, involved: Collection[str]) ->
         if agency.key in involved:
             members.extend(agency.leads)
     return list(dict.fromkeys(members))
+
+
+def stakeholders(partnership: Partnership, involved: Collection[str]) -> list[str]:
+    """Everyone a change to a case may concern: its channel's members and the partners' delegates."""
+    return list(dict.fromkeys([*case_channel_members(partnership, involved), *partnership.partners.values()]))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.free_text import clean
+from bot.free_text import clean, iso_date
 from bot.partnership import Partnership
 
 AGE_BANDS = {
@@ -104,8 +104,8 @@ def validate(raw: dict[str, Any], partnership: Partnership, today: date) -> Refe
     elif "not_known" in abuse and len(abuse) > 1:
         errors["abuse_types"] = "Choose Not known on its own, or only the types that are known."
 
-    incident_on = _date(raw.get("incident_on"))
-    aware_on = _date(raw.get("aware_on"))
+    incident_on = iso_date(raw.get("incident_on"))
+    aware_on = iso_date(raw.get("aware_on"))
     if incident_on is None:
         errors["incident_on"] = "Choose the date of the incident."
     elif incident_on > today:
@@ -152,12 +152,3 @@ def _choice(value: Any, options: Collection[str]) -> str | None:
 
 def _choices(value: Any, options: Collection[str]) -> list[str]:
     return [item for item in value if _choice(item, options)] if isinstance(value, list) else []
-
-
-def _date(value: Any) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None

@@ -20,7 +20,9 @@ class Stage(StrEnum):
     RAPID_REVIEW = "rapid_review"  # agencies returning information and signing off
     AWAITING_ENDORSEMENT = "awaiting_endorsement"  # PPRG recommended; partners endorsing
     DECIDED = "decided"  # final decision, rapid review not yet sent to the Panel
-    LOCAL_REVIEW = "local_review"  # a local CSPR follows
+    AWAITING_PANEL = "awaiting_panel"  # sent; the next step waits for the Panel's answer
+    LOCAL_REVIEW = "local_review"  # a local CSPR, from its commissioning to publication
+    CONCLUDED = "concluded"  # nothing more follows here; waiting for the chair to close it
     CLOSED = "closed"
 
 
@@ -30,7 +32,9 @@ STAGE_LABELS = {
     Stage.RAPID_REVIEW: "Rapid review",
     Stage.AWAITING_ENDORSEMENT: "Awaiting partner endorsement",
     Stage.DECIDED: "Decided, to send to the Panel",
+    Stage.AWAITING_PANEL: "Sent to the Panel, awaiting its response",
     Stage.LOCAL_REVIEW: "Local CSPR",
+    Stage.CONCLUDED: "Concluded, to be closed",
     Stage.CLOSED: "Closed",
 }
 
@@ -46,6 +50,8 @@ OPEN_STAGES = tuple(stage for stage in Stage if stage is not Stage.CLOSED)
 # (from the date the notification was sent until the review goes to the Panel).
 NOTIFICATION_STAGES = (Stage.REFERRED,)
 REVIEW_STAGES = (Stage.OPENING, Stage.RAPID_REVIEW, Stage.AWAITING_ENDORSEMENT, Stage.DECIDED)
+# Stages in which the chair may close the case: every one after the final decision.
+CLOSABLE_STAGES = (Stage.DECIDED, Stage.AWAITING_PANEL, Stage.LOCAL_REVIEW, Stage.CONCLUDED)
 
 
 def is_case_ref(text: object) -> bool:
@@ -64,4 +70,5 @@ def review_due(notified_on: date, calendar: WorkingCalendar) -> date:
 
 
 def after_sent_to_panel(outcome: str) -> Stage:
-    return Stage.LOCAL_REVIEW if outcome == "local_cspr" else Stage.CLOSED
+    """A local CSPR the partners decided on starts at once; anything else waits for the Panel."""
+    return Stage.LOCAL_REVIEW if outcome == "local_cspr" else Stage.AWAITING_PANEL

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from .blocks_text import element_label
-from .state import Channel, Message, View, Workspace
+from .state import Channel, Ephemeral, Message, View, Workspace
 from .validation import interactive_elements
 
 CLICKABLE = frozenset({"button", "static_select", "overflow", "radio_buttons", "datepicker"})
@@ -47,6 +47,7 @@ class Target:
     element: dict
     message: Message | None = None
     view: View | None = None
+    ephemeral: Ephemeral | None = None
 
 
 def find_clickable(
@@ -58,9 +59,17 @@ def find_clickable(
     message_ts: str | None,
     view_id: str | None,
     value: Any,
+    ephemeral: bool = False,
 ) -> Target:
     """The element a person would click: it must really be on a screen they can see."""
     wanted = f"action_id={action_id!r}" + ("" if value is None else f" and value={value!r}")
+    if ephemeral:
+        for shown in reversed(ws.ephemerals):
+            if shown.user == user_id and (channel_id is None or shown.channel == channel_id):
+                hit = _find(shown.blocks, action_id, value)
+                if hit is not None:
+                    return Target(*hit, ephemeral=shown)
+        raise LookupError(f"no message only @{ws.user_name(user_id)} sees has an element with {wanted}")
     if view_id is not None:
         view = ws.open_view_of(view_id)
         if view is None or view.user != user_id:

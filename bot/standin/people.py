@@ -124,12 +124,21 @@ class SlackUser:
         message_ts: str | None = None,
         view_id: str | None = None,
         value: Any = None,
+        ephemeral: bool = False,
     ) -> Response:
-        """Click a button (or pick from a select/datepicker) that is really on screen."""
+        """Click a button (or pick from a select/datepicker) that is really on screen; with
+        `ephemeral`, on a message only this person sees."""
         ws = self._ws
         with ws.cond:
             target = find_clickable(
-                ws, self.id, action_id, channel_id=channel_id, message_ts=message_ts, view_id=view_id, value=value
+                ws,
+                self.id,
+                action_id,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                view_id=view_id,
+                value=value,
+                ephemeral=ephemeral,
             )
             payload: dict = {
                 "type": "block_actions",
@@ -147,6 +156,21 @@ class SlackUser:
                 payload["container"] = {"type": "view", "view_id": target.view.id}
                 payload["view"] = copy.deepcopy(target.view.view)
                 where = ""
+            elif target.ephemeral is not None:
+                # Slack sends no copy of an ephemeral message, only where it was and a response_url.
+                shown = target.ephemeral
+                payload["container"] = {
+                    "type": "message",
+                    "message_ts": shown.ts,
+                    "channel_id": shown.channel,
+                    "is_ephemeral": True,
+                }
+                channel = ws.channels.get(shown.channel)
+                payload["channel"] = {"id": shown.channel, "name": channel.name if channel else ""}
+                payload["response_url"] = self._standin.response_url(
+                    ws.issue_response_url(self.id, shown.channel, shown.ts)
+                )
+                where = ws.display_channel(shown.channel)
             else:
                 message = target.message
                 payload["container"] = {
@@ -247,6 +271,9 @@ class SlackUser:
         try:
             if action == "errors":
                 _check_field_errors(view, view.errors)
+                labels = {b["block_id"]: (b.get("label") or {}).get("text", "") for b in view.view["blocks"]}
+                shown = "; ".join(f"{labels.get(block, block)}: {text}" for block, text in view.errors.items())
+                self._ws.record("errors", "", self._ws.bot_name, f"the form shows @{self.name}: {shown}")
                 return
             if action == "update":
                 replace_view(self._ws, view, checked(answer.get("view"), "modal"))

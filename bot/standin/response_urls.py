@@ -29,6 +29,7 @@ def deliver(ws: Workspace, url_id: str, payload: object) -> tuple[int, str]:
             return 400, "no_text"
         ws.responses.append(ResponsePost(url_id, url.user, copy.deepcopy(payload)))
         original = ws.find_message(url.channel, url.message_ts) if url.channel and url.message_ts else None
+        ephemeral = next((e for e in ws.ephemerals if url.message_ts and e.ts == url.message_ts), None)
         where = ws.display_channel(url.channel)
         if deleting and original is not None:
             ws.channels[original.channel].messages.remove(original)
@@ -37,6 +38,14 @@ def deliver(ws: Workspace, url_id: str, payload: object) -> tuple[int, str]:
             original.replace(text, ws.stored_blocks(blocks), ws.next_ts())
             ws.record(
                 "response", where, ws.bot_name, "(replaced the message) " + ws.readable(original.blocks, original.text)
+            )
+        elif flag(payload.get("replace_original")) and ephemeral is not None and ephemeral.user == url.user:
+            ephemeral.text, ephemeral.blocks = text, ws.stored_blocks(blocks)
+            ws.record(
+                "response",
+                where,
+                ws.bot_name,
+                f"(replaced what only @{ws.user_name(url.user)} sees) " + ws.readable(ephemeral.blocks, text),
             )
         elif payload.get("response_type") == "in_channel" and url.channel in ws.channels:
             posted = ws.post(ws.channels[url.channel], text, blocks)

@@ -6,7 +6,7 @@ from bot.delivery import cards
 from bot.outcomes import Done, Outcome
 from bot.review import permissions
 from bot.review.stages import Stage
-from bot.review.timetable import COUNTDOWN
+from bot.review.timetable import COUNTDOWN, claim_key
 from bot.work import Work
 from messages import render
 from storage import repositories
@@ -30,7 +30,7 @@ def channel_opened(work: Work, case: Case, channel_id: str, name: str, started_b
     work.refresh(case, cards.CASE, destination=channel_id, pin=True)
     work.refresh(case, cards.TRIAGE)
     # The card is posted fresh today: the daily countdown edit starts tomorrow.
-    work.claim(f"{case.ref}|{COUNTDOWN}|{work.today.isoformat()}", COUNTDOWN, case)
+    work.claim(claim_key(case.ref, COUNTDOWN, work.today.isoformat()), COUNTDOWN, case)
 
 
 def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_key: str) -> None:

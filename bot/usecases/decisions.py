@@ -11,6 +11,7 @@ from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.partnership import PARTNER_NAMES
 from bot.review import permissions
 from bot.review.stages import OUTCOMES, Stage, after_sent_to_panel
+from bot.usecases import local_reviews
 from bot.work import Work
 from messages import render
 from messages.slack_text import day
@@ -114,7 +115,7 @@ def _finalise(work: Work, case: Case) -> None:
 
 
 def _sendable(work: Work, actor: str, ref: str) -> Case | Refused:
-    if not permissions.may_triage(actor, work.partnership):
+    if not permissions.may_manage(actor, work.partnership):
         return not_allowed("Only the PPRG chair or business manager can record that the review went to the Panel.")
     case = repositories.case_by_ref(work.session, ref, lock=True)
     if case is None:
@@ -145,10 +146,11 @@ def mark_sent(work: Work, actor: str, ref: str, sent_on: date) -> Outcome:
         return Invalid({"sent_on": "The review cannot have gone to the Panel before the notification."})
     case.sent_to_panel_on = sent_on
     case.stage = after_sent_to_panel(case.decision.outcome)
-    if case.stage == Stage.CLOSED:
-        case.closed_at = work.now
-        case.closed_reason = "sent_to_panel"
     work.audit(actor, "sent_to_panel", case, sent_on=sent_on.isoformat())
+    if case.stage == Stage.LOCAL_REVIEW:
+        assert case.decision.final_at is not None
+        decided_on = case.decision.final_at.astimezone(work.partnership.timezone).date()
+        local_reviews.start(work, case, decided_on, "partners", actor)
     message = render("sent_to_panel", case=case, by=actor)
     work.notify(f"{case.ref}|sent-to-panel|case", case.channel_id or "", message, case)
     work.notify(f"{case.ref}|sent-to-panel|pprg", work.partnership.pprg_channel, message, case)

@@ -8,23 +8,41 @@ from typing import Any
 from bot.delivery import cards
 from bot.desk import read_only
 from bot.outcomes import Done, Outcome, Refused, not_allowed
-from bot.partnership import PARTNER_NAMES
-from bot.review import permissions
-from bot.review.outstanding import waiting_on
+from bot.review import local_review, permissions
 from bot.review.stages import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
 from bot.work import Work
+from bot.working_days import WorkingCalendar
+from messages.slack_text import days_left
 from storage import repositories
 from storage.models import Case
 
 
-def deadline(case: Case) -> date | None:
-    """The date a case is working towards now: the notification, then the rapid review."""
+def countdown(case: Case, calendar: WorkingCalendar, today: date) -> dict[str, Any]:
+    """The deadline a case is working towards now, for lists and digests: the notification, the
+    rapid review, then a local CSPR's publication target; empty once nothing is counting down."""
     stage = Stage(case.stage)
-    if stage in NOTIFICATION_STAGES:
-        return case.notification_due
-    if stage in REVIEW_STAGES:
-        return case.review_due
-    return None
+    if stage in NOTIFICATION_STAGES or stage in REVIEW_STAGES:
+        due = case.notification_due if stage in NOTIFICATION_STAGES else case.review_due
+        assert due is not None
+        left = calendar.days_left(today, due)
+        name = "notification due" if stage in NOTIFICATION_STAGES else "rapid review due"
+        return {"deadline": name, "due": due, "left": days_left(left), "late": left < 0}
+    review = case.local_review
+    done = [milestone.key for milestone in case.milestones]
+    if stage is Stage.LOCAL_REVIEW and review is not None and not local_review.settled(review.publication, done):
+        target = local_review.target(review.decided_on)
+        return {
+            "deadline": "publication target",
+            "due": target,
+            "left": local_review.time_left(today, target),
+            "late": today > target,
+        }
+    return {"deadline": None, "due": None, "left": None, "late": False}
+
+
+def by_urgency(row: dict[str, Any]) -> tuple:
+    """Overdue first, then the nearest deadline; cases with no deadline last."""
+    return (not row["late"], row["due"] is None, row["due"] or date.max, row["ref"])
 
 
 @read_only
@@ -53,46 +71,12 @@ def open_cases(work: Work, actor: str) -> Outcome:
     rows: list[dict[str, Any]] = []
     for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
         stage = Stage(case.stage)
-        due = deadline(case)
         rows.append(
             {
                 "ref": case.ref,
                 "stage": STAGE_LABELS[stage],
                 "channel": case.channel_id,
-                "deadline": "notification" if stage in NOTIFICATION_STAGES else "rapid review",
-                "due": due,
-                "left": work.calendar.days_left(work.today, due) if due else None,
+                **countdown(case, work.calendar, work.today),
             }
         )
     return Done(changed=False, data={"cases": rows})
-
-
-@read_only
-def home(work: Work, actor: str) -> Outcome:
-    """What this person is, and what is waiting for them, for the App Home tab."""
-    partnership = work.partnership
-    roles = []
-    if actor in partnership.chairs:
-        roles.append("PPRG chair")
-    if actor in partnership.business_managers:
-        roles.append("PPRG business manager")
-    roles += [f"lead for {a.name}" for a in partnership.agencies if actor in a.leads]
-    roles += [
-        f"delegated safeguarding partner for the {PARTNER_NAMES[r]}"
-        for r in permissions.partner_roles(actor, partnership)
-    ]
-    todo: list[dict[str, Any]] = []
-    for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
-        due = deadline(case)
-        for waiting in waiting_on(case, partnership):
-            if actor in waiting.people:
-                todo.append(
-                    {
-                        "ref": case.ref,
-                        "channel": case.channel_id,
-                        "what": waiting.task,
-                        "due": due,
-                        "left": work.calendar.days_left(work.today, due) if due else None,
-                    }
-                )
-    return Done(changed=False, data={"roles": roles, "todo": todo})

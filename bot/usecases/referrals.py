@@ -59,7 +59,7 @@ def refer(work: Work, actor: str, referral_key: str, referral: Referral) -> Outc
 
 
 def _triageable(work: Work, actor: str, ref: str) -> Case | Refused:
-    if not permissions.may_triage(actor, work.partnership):
+    if not permissions.may_manage(actor, work.partnership):
         return not_allowed("Only the PPRG chair or business manager can triage referrals.")
     case = repositories.case_by_ref(work.session, ref, lock=True)
     if case is None:

@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.delivery import cards
+from bot.review.local_review import MILESTONES, next_milestone
 from bot.review.outstanding import summary, waiting_on
 from bot.review.stages import OPEN_STAGES, STAGE_LABELS, Stage
 from bot.review.timetable import (
@@ -13,11 +14,15 @@ from bot.review.timetable import (
     NOTIFICATION,
     NOTIFICATION_OVERDUE,
     OVERDUE,
+    PANEL_CHASE,
+    PUBLISHABLE,
     REMINDER,
+    REVIEW_OVERDUE,
+    REVIEW_REMINDER,
     Due,
 )
-from bot.usecases.queries import deadline
-from bot.work import Work
+from bot.usecases.queries import by_urgency, countdown
+from bot.work import BOT, Work
 from messages import render
 from storage import repositories
 from storage.models import Case
@@ -90,7 +95,16 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
             while_stage=case.stage,
             expires_at=expires,
         )
-    work.audit("cspr-bot", f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
+    elif due.kind in (REVIEW_REMINDER, REVIEW_OVERDUE) and channel_open:
+        facts = cards.case_facts(case, work.partnership, work.calendar, work.today)
+        message = render("review_reminder", overdue=due.kind == REVIEW_OVERDUE, **facts)
+        work.notify(f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires)
+    elif due.kind in (PANEL_CHASE, PUBLISHABLE):
+        facts = cards.case_facts(case, work.partnership, work.calendar, work.today)
+        message = render("panel_chase" if due.kind == PANEL_CHASE else "publishable", **facts)
+        for chair in work.partnership.chairs:
+            work.notify(f"{claim_key}|dm|{chair}", chair, message, case, while_stage=case.stage, expires_at=expires)
+    work.audit(BOT, f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
 
 
 def digest(work: Work, day: date, claim_key: str) -> None:
@@ -98,8 +112,7 @@ def digest(work: Work, day: date, claim_key: str) -> None:
     rows = []
     personal: dict[str, list[dict[str, Any]]] = {}
     for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
-        due = deadline(case)
-        left = work.calendar.days_left(day, due) if due else None
+        clock = countdown(case, work.calendar, day)
         waiting = waiting_on(case, work.partnership)
         stage = Stage(case.stage)
         rows.append(
@@ -107,19 +120,20 @@ def digest(work: Work, day: date, claim_key: str) -> None:
                 "ref": case.ref,
                 "stage": stage.value,
                 "stage_label": STAGE_LABELS[stage],
-                "due": due,
-                "left": left,
                 "waiting": summary(waiting),
+                "next": MILESTONES.get(next_milestone([m.key for m in case.milestones]) or "", "")
+                if case.local_review and clock["due"]
+                else "",
+                **clock,
             }
         )
         for item in waiting:
             if item.kind in ("signoff", "endorsement"):
                 for person in item.people:
                     personal.setdefault(person, []).append(
-                        {"ref": case.ref, "task": item.task, "due": due, "left": left, "channel": case.channel_id}
+                        {"ref": case.ref, "task": item.task, "channel": case.channel_id, **clock}
                     )
-    # Overdue first, then the nearest deadline; cases with no deadline last.
-    rows.sort(key=lambda row: (row["left"] is None, row["left"] if row["left"] is not None else 0, row["ref"]))
+    rows.sort(key=by_urgency)
     expires = _end_of_today(work)
     work.notify(
         f"{claim_key}|pprg", work.partnership.pprg_channel, render("digest", day=day, rows=rows), expires_at=expires
@@ -128,7 +142,7 @@ def digest(work: Work, day: date, claim_key: str) -> None:
         work.notify(
             f"{claim_key}|dm|{person}", person, render("personal_digest", day=day, items=items), expires_at=expires
         )
-    work.audit("cspr-bot", "digest_queued", None, day=day.isoformat(), cases=len(rows), people=len(personal))
+    work.audit(BOT, "digest_queued", None, day=day.isoformat(), cases=len(rows), people=len(personal))
 
 
 def channel_archived(work: Work, case: Case) -> None:
@@ -136,6 +150,6 @@ def channel_archived(work: Work, case: Case) -> None:
     if case.channel_archived_at is not None:
         return
     case.channel_archived_at = work.now
-    work.audit("cspr-bot", "channel_archived", case, channel=case.channel_id)
+    work.audit(BOT, "channel_archived", case, channel=case.channel_id)
     for chair in work.partnership.chairs:
         work.notify(f"{case.ref}|channel-archived|{chair}", chair, render("channel_archived", case=case), case)

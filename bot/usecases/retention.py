@@ -11,7 +11,17 @@ from bot.review.stages import Stage
 from bot.work import Work
 from storage import repositories
 
-FREE_TEXT = ("child identifier", "summary", "reason", "questions", "sign-off comments", "rationale", "sent messages")
+FREE_TEXT = (
+    "child identifier",
+    "summary",
+    "reason or closing note",
+    "questions",
+    "sign-off comments",
+    "rationale",
+    "the Panel's answer note",
+    "reasons not to publish",
+    "sent messages",
+)
 
 
 def apply_retention(work: Work, actor: str, closed_before: datetime) -> Outcome:
@@ -26,6 +36,10 @@ def apply_retention(work: Work, actor: str, closed_before: datetime) -> Outcome:
             signoff.comment = None
         if case.decision is not None:
             case.decision.rationale = None
+        if case.panel_answer is not None:
+            case.panel_answer.note = None
+        if case.local_review is not None:
+            case.local_review.publication_reasons = None
         # Rendered copies of those texts sit in the outbox's sent messages.
         scrubbed = repositories.scrub_outbox(work.session, case.id)
         case.redacted_at = work.now

@@ -172,7 +172,20 @@ def set_topic(ws: Workspace, p: dict) -> dict:
     return {"channel": conversation_json(ws, channel)}
 
 
+def archive(ws: Workspace, p: dict) -> dict:
+    channel = conversation(ws, p.get("channel"))
+    if channel.is_im:
+        raise SlackError("method_not_supported_for_channel_type")
+    if channel.is_archived:
+        raise SlackError("already_archived")
+    require_bot_member(ws, channel)
+    channel.is_archived = True
+    ws.record("archive", ws.display_channel(channel.id), ws.bot_name, f"archived {ws.display_channel(channel.id)}")
+    return {}
+
+
 METHODS = {
+    "conversations.archive": archive,
     "conversations.create": create,
     "conversations.invite": invite,
     "conversations.open": open_,

@@ -1,0 +1,114 @@
+"""Opening forms, from a button or a command: check with the use case first, then open the form
+straight away (its trigger expires 3 s after the click), remembering where it was asked for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.learning.entries import MATERIALS, TITLE_MAX
+from bot.outcomes import Done
+from bot.review import panel
+from bot.review.local_review import PUBLICATION_DECISIONS, REASONS_MAX
+from bot.usecases import closing, local_reviews, publication
+from bot.usecases.closing import NOTE_MAX
+from bot.usecases.panel import check_answer
+from handlers.guard import Incoming
+from messages import render
+
+
+def where(incoming: Incoming) -> dict[str, Any]:
+    """The channel the button or command was used in, so the form's answer can go back there."""
+    body = incoming.body
+    channel = (
+        (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+        or body.get("channel_id")
+    )
+    return {"channel": channel}
+
+
+def metadata(incoming: Incoming, **values: Any) -> str:
+    return json.dumps({**where(incoming), **values})
+
+
+def open_form(incoming: Incoming, template: str, **values: Any) -> None:
+    incoming.client.views_open(trigger_id=incoming.body["trigger_id"], view=render(template, **values))
+
+
+def allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
+    """Run a use case's check before its form opens; answer the person if the form may not open."""
+    outcome = incoming.run(check, **arguments)
+    if isinstance(outcome, Done):
+        return outcome
+    incoming.show(outcome)
+    return None
+
+
+def open_panel_answer(incoming: Incoming, ref: str, answer: str) -> None:
+    if allowed(incoming, check_answer, ref=ref) is None:
+        return
+    open_form(
+        incoming,
+        "panel_answer_modal",
+        ref=ref,
+        answer=answer,
+        label=panel.ANSWERS[answer],
+        today=incoming.today,
+        note_max=panel.NOTE_MAX,
+        metadata=metadata(incoming, ref=ref, answer=answer),
+    )
+
+
+def open_milestone(incoming: Incoming, ref: str, key: str) -> None:
+    if (checked := allowed(incoming, local_reviews.check_milestone, ref=ref, key=key)) is None:
+        return
+    open_form(
+        incoming,
+        "milestone_modal",
+        ref=ref,
+        label=checked.data["label"],
+        on=checked.data["on"],
+        today=incoming.today,
+        metadata=metadata(incoming, ref=ref, key=key),
+    )
+
+
+def open_not_published(incoming: Incoming, channel_id: str = "", ref: str | None = None) -> None:
+    if (checked := allowed(incoming, local_reviews.check_not_published, channel_id=channel_id, ref=ref)) is None:
+        return
+    ref = checked.data["ref"]
+    open_form(
+        incoming,
+        "not_published_modal",
+        ref=ref,
+        decisions=PUBLICATION_DECISIONS,
+        title="",
+        title_max=TITLE_MAX,
+        reasons_max=REASONS_MAX,
+        metadata=metadata(incoming, ref=ref),
+    )
+
+
+def open_publish(incoming: Incoming, ref: str | None) -> None:
+    channel_id = where(incoming)["channel"] or ""
+    if (checked := allowed(incoming, publication.check_publish, channel_id=channel_id, ref=ref)) is None:
+        return
+    data = checked.data
+    open_form(
+        incoming,
+        "publish_modal",
+        materials=MATERIALS,
+        title_max=TITLE_MAX,
+        learning_channel=incoming.services.partnership.learning_channel,
+        metadata=metadata(incoming, ref=data["ref"]),
+        **data,
+    )
+
+
+def open_close(incoming: Incoming, ref: str | None) -> None:
+    channel_id = where(incoming)["channel"] or ""
+    if (checked := allowed(incoming, closing.check_close, channel_id=channel_id, ref=ref)) is None:
+        return
+    ref = checked.data["ref"]
+    open_form(incoming, "close_modal", ref=ref, note_max=NOTE_MAX, metadata=metadata(incoming, ref=ref))
