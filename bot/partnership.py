@@ -53,6 +53,12 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Reporting:
+    year_starts: tuple[int, int] = (4, 1)  # (month, day): the partnership's reporting year
+    suppress_below: int = 5  # counts of children by a personal characteristic below this are not shown
+
+
+@dataclass(frozen=True)
 class Partnership:
     name: str
     timezone: ZoneInfo
@@ -70,6 +76,9 @@ class Partnership:
     learning_channel: str | None = None
     # Working days the Panel and the Secretary of State must have a final report before publication.
     publication_notice_working_days: int = 7
+    # Read-only: figures, stages and dates, never a case channel or free text about a child.
+    scrutineers: tuple[str, ...] = ()
+    report: Reporting = Reporting()
 
     def agency(self, key: str) -> Agency | None:
         return next((a for a in self.agencies if a.key == key), None)
@@ -79,6 +88,11 @@ class Partnership:
         return agency.name if agency else key
 
     def everyone(self) -> frozenset[str]:
+        """Everyone named in the file, scrutineers included."""
+        return self.case_people() | set(self.scrutineers)
+
+    def case_people(self) -> frozenset[str]:
+        """Everyone who may be in a case channel: every role but the scrutineers'."""
         people = set(self.chairs) | set(self.business_managers) | set(self.partners.values())
         for agency in self.agencies:
             people.update(agency.leads)
@@ -254,6 +268,8 @@ class _Reader:
                 "retention": False,
                 "learning_channel": False,
                 "publication_notice_working_days": False,
+                "scrutineers": False,
+                "report": False,
             },
         )
         name = self.text(top.get("partnership"), "partnership")
@@ -291,6 +307,8 @@ class _Reader:
         notice = self.whole_number(
             top.get("publication_notice_working_days"), "publication_notice_working_days", 7, 0, 60
         )
+        scrutineers = self.users(top.get("scrutineers"), "scrutineers", required=False)
+        report = self.reporting(top.get("report"))
         if self.problems or name is None or pprg is None:
             return None
         return Partnership(
@@ -308,6 +326,8 @@ class _Reader:
             retention=retention,
             learning_channel=learning,
             publication_notice_working_days=notice,
+            scrutineers=scrutineers,
+            report=report,
         )
 
     def timezone(self, node: yaml.Node | None) -> ZoneInfo:
@@ -378,6 +398,30 @@ class _Reader:
             self.problem(node, key, hint or f"should be a whole number from {low} to {high}")
             return default
         return value
+
+    def reporting(self, node: yaml.Node | None) -> Reporting:
+        defaults = Reporting()
+        if node is None:
+            return defaults
+        fields = self.mapping(node, "report", {"year_starts": False, "suppress_below": False})
+        starts = defaults.year_starts
+        if "year_starts" in fields:
+            raw = str(fields["year_starts"].value) if isinstance(fields["year_starts"], yaml.ScalarNode) else ""
+            match = re.fullmatch(r"(\d{2})-(\d{2})", raw)
+            try:
+                date(2001, int(match[1]), int(match[2])) if match else None
+            except ValueError:
+                match = None
+            if match:
+                starts = (int(match[1]), int(match[2]))
+            else:
+                self.problem(
+                    fields["year_starts"], "report.year_starts", f'{raw!r} is not a month and day like "04-01"'
+                )
+        suppress = self.whole_number(
+            fields.get("suppress_below"), "report.suppress_below", defaults.suppress_below, 1, 100
+        )
+        return Reporting(year_starts=starts, suppress_below=suppress)
 
     def retention(self, node: yaml.Node | None) -> Retention:
         defaults = Retention()

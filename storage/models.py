@@ -236,6 +236,67 @@ class LibraryEntry(Base):
     case: Mapped[Case | None] = relationship(back_populates="library_entry")
 
 
+class Recommendation(Base):
+    """A recommendation of a review: from a case here, or from a national review in the library."""
+
+    __tablename__ = "recommendations"
+    __table_args__ = (UniqueConstraint("case_id", "number"), UniqueConstraint("library_entry_id", "number"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The form's Slack view id: the same submission delivered twice records one recommendation.
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    library_entry_id: Mapped[int | None] = mapped_column(ForeignKey("library_entries.id"))
+    number: Mapped[int]  # 1, 2, ... within its review
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    case: Mapped[Case | None] = relationship()
+    library_entry: Mapped[LibraryEntry | None] = relationship()
+    actions: Mapped[list[Action]] = relationship(back_populates="recommendation", order_by="Action.number")
+
+
+class Action(Base):
+    """What an agency does about a recommendation: owned by one of its leads, due on a date; open,
+    completed by its owner, then signed off by the PPRG chair or business manager."""
+
+    __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("recommendation_id", "number"), Index("ix_actions_state", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+    recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
+    number: Mapped[int]  # 1, 2, ... within its recommendation
+    agency_key: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(32))
+    due_on: Mapped[date]
+    measure: Mapped[str | None] = mapped_column(Text)  # how success will be known (optional)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | signed_off
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    signed_off_by: Mapped[str | None] = mapped_column(String(32))
+    signed_off_at: Mapped[datetime | None]
+    recommendation: Mapped[Recommendation] = relationship(back_populates="actions")
+    updates: Mapped[list[ActionUpdate]] = relationship(back_populates="action", order_by="ActionUpdate.id")
+
+
+class ActionUpdate(Base):
+    """Progress, completion (with its evidence), sign-off or reopening of an action."""
+
+    __tablename__ = "action_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # progress | completed | signed_off | reopened
+    note: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))  # the evidence of a completion: https only
+    by: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime]
+    action: Mapped[Action] = relationship(back_populates="updates")
+
+
 class HomeTab(Base):
     """A person's App Home, rebuilt when they open it and whenever a change concerns them; like a
     card, `version` runs ahead of `synced_version` until delivery has published it."""
@@ -260,7 +321,8 @@ class Card(Base):
     __table_args__ = (UniqueConstraint("case_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    # None for a card about no case: a national review's recommendation and its actions.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(48))
     # Where it goes: a channel id, or a user id for a direct message (resolved on first post).
     destination: Mapped[str] = mapped_column(String(32))

@@ -48,10 +48,11 @@ def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_
 
 
 def member_joined(work: Work, actor: str, channel_id: str, bot_user: str) -> Outcome:
-    """Someone joined a case channel. A person the partnership file does not name is reported in
-    the channel, naming them and the chairs, once per person and case."""
+    """Someone joined a case channel. A person the partnership file does not name for a case
+    channel (scrutineers included) is reported in the channel, naming them and the chairs, once
+    per person and case."""
     case = repositories.case_by_channel(work.session, channel_id)
-    if case is None or actor == bot_user or actor in work.partnership.everyone():
+    if case is None or actor == bot_user or actor in work.partnership.case_people():
         return Done(changed=False)
     if not work.claim(f"{case.ref}|stranger|{actor}", "stranger", case):
         return Done(changed=False)
