@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     retention.add_argument(
         "--older-than", type=_months, metavar="AGE", help="like 24m or 2y (default: the partnership file's)"
     )
+    retention.add_argument("--dry-run", action="store_true", help="only list the cases it would change")
     retention.set_defaults(run=_retention)
 
     audit = commands.add_parser("audit", help="the audit trail")
@@ -114,7 +115,7 @@ def _services(settings: Settings) -> Iterator[Services]:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    open_database(settings).dispose()
+    open_database(settings, upgrade=True).dispose()
     print("cspr-bot: the database schema is up to date")
     return 0
 
@@ -129,11 +130,16 @@ def _demo(args: argparse.Namespace) -> int:
 def _retention(args: argparse.Namespace) -> int:
     with _services(Settings.from_env()) as services:
         months = args.older_than or services.partnership.retention.older_than_months
-        changed = Clockwork(services).retention(SystemClock().now(), months)
+        clockwork = Clockwork(services)
+        if args.dry_run:
+            changed = clockwork.retention_due(SystemClock().now(), months)
+        else:
+            changed = clockwork.retention(SystemClock().now(), months)
     if changed:
         fields = ", ".join(FREE_TEXT)
+        done = "would remove" if args.dry_run else "removed"
         print(
-            f"cspr-bot: removed {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}"
+            f"cspr-bot: {done} {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}"
         )
     else:
         print(f"cspr-bot: no closed case over {months} months old still holds identifiable text")

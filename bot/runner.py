@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from alembic.util import CommandError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from sqlalchemy.engine import make_url
@@ -21,7 +22,7 @@ from bot.server import http_server, wsgi_application
 from bot.services import Services
 from bot.settings import Settings
 from storage import migrate
-from storage.db import Database
+from storage.db import Database, sqlite_file
 
 log = logging.getLogger("cspr-bot")
 
@@ -30,17 +31,37 @@ class CommandFailed(Exception):
     """The command cannot go on; each line of the message says what is wrong and how to fix it."""
 
 
-def open_database(settings: Settings) -> Database:
-    """Connect and bring the schema up to date (once, however many instances start together)."""
+def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
+    """Connect, and with `upgrade` bring the schema up to date (once, however many instances start
+    together). Without it the database must already exist with this version's schema: commands
+    that only look (or tidy up) never create or migrate one, so a mistyped DATABASE_URL is named
+    rather than answered from an empty database."""
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    missing = sqlite_file(settings.database_url)
+    if not upgrade and missing is not None and not missing.is_file():
+        raise CommandFailed(
+            f"there is no database file {missing} (DATABASE_URL={shown}): create it with `cspr-bot db upgrade` "
+            "or correct DATABASE_URL"
+        )
     database = Database(settings.database_url)
     try:
-        migrate.upgrade(database)
+        problem = _migrated(database) if upgrade else migrate.schema_problem(database)
     except OperationalError as exc:
         database.dispose()
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         raise CommandFailed(f"cannot use the database DATABASE_URL={shown}: {reason}") from None
+    if problem:
+        database.dispose()
+        raise CommandFailed(f"the database DATABASE_URL={shown} {problem}")
     return database
+
+
+def _migrated(database: Database) -> str | None:
+    try:
+        migrate.upgrade(database)
+    except CommandError:  # the schema is at a revision this version has no migration from
+        return migrate.schema_problem(database)
+    return None
 
 
 class Runner:
@@ -65,7 +86,7 @@ class Runner:
         self._scheduler = None
 
     def prepare(self) -> Runner:
-        database = open_database(self.settings)
+        database = open_database(self.settings, upgrade=True)
         services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings))
         try:
             self.app = build_app(self.settings, services)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from tests.conftest import BOT_TOKEN, GENERAL, PARTNERSHIP_FILE, SIGNING_SECRET
 
@@ -133,3 +133,39 @@ def test_serve_answers_slack_and_health_checks(served, standin):
     assert police.submit(form.id, values).json is None
     card = standin.wait_for(lambda s: s.messages("C0123PPRG"), message="the triage card", timeout=10)
     assert "Referral " in card[0].text
+
+
+INSPECTING = [["audit", "verify"], ["retention", "--dry-run"], ["tick"]]
+
+
+@pytest.mark.parametrize("command", INSPECTING, ids=" ".join)
+def test_inspecting_commands_never_create_or_migrate_a_database(command, database_url, tmp_path):
+    env = {"SLACK_BOT_TOKEN": BOT_TOKEN, "DATABASE_URL": database_url, "CSPR_CONFIG": str(PARTNERSHIP_FILE)}
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    done = run(command, env, tmp_path)
+    assert done.returncode == 2
+    if database_url.startswith("sqlite"):
+        missing = make_url(database_url).database
+        assert done.stderr.strip().splitlines() == [
+            f"cspr-bot: there is no database file {missing} (DATABASE_URL={shown}): create it with "
+            "`cspr-bot db upgrade` or correct DATABASE_URL"
+        ]
+        assert not Path(missing).exists()
+    else:
+        assert done.stderr.strip().splitlines()[-1] == (
+            f"cspr-bot: the database DATABASE_URL={shown} holds no cspr-bot schema: run `cspr-bot db upgrade`"
+        )
+        assert inspect(create_engine(database_url)).get_table_names() == []
+
+    assert run(["db", "upgrade"], env, tmp_path).returncode == 0
+    engine = create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00dcafe'"))
+    engine.dispose()
+    unknown = (
+        f"cspr-bot: the database DATABASE_URL={shown} holds a schema this cspr-bot does not know (revision f00dcafe): "
+        "a newer cspr-bot made it, or another program"
+    )
+    for attempt in (command, ["db", "upgrade"]):
+        done = run(attempt, env, tmp_path)
+        assert done.returncode == 2 and done.stderr.strip().splitlines()[-1] == unknown
