@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
@@ -44,8 +46,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line, like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cspr-bot", description="Rapid reviews and case reviews, run in Slack.")
+    parser = _Parser(prog="cspr-bot", description="Rapid reviews and case reviews, run in Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="answer Slack (HTTP on /slack/events, or Socket Mode)")
@@ -56,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="play a whole rapid review with a stand-in Slack (needs no settings)")
-    demo.add_argument("--json", type=Path, metavar="FILE", help="also write the transcript to FILE as JSON")
+    demo.add_argument("--json", type=_output_file, metavar="FILE", help="also write the transcript to FILE as JSON")
     demo.add_argument("--full", action="store_true", help="show every line of edited cards and forms")
     demo.set_defaults(run=_demo)
 
@@ -93,6 +102,20 @@ def _moment(value: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{value!r} needs a time zone offset, like +00:00")
     return moment
+
+
+def _output_file(value: str) -> Path:
+    """The type of every option naming a file a command writes: a path that cannot be written is
+    refused before any work starts, not after it."""
+    path = Path(value)
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: there is no folder {folder}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: it is a folder")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
+    return path
 
 
 def _months(value: str) -> int:

@@ -169,3 +169,16 @@ def test_inspecting_commands_never_create_or_migrate_a_database(command, databas
     for attempt in (command, ["db", "upgrade"]):
         done = run(attempt, env, tmp_path)
         assert done.returncode == 2 and done.stderr.strip().splitlines()[-1] == unknown
+
+
+def test_an_output_path_that_cannot_be_written_is_refused_before_any_work(tmp_path):
+    for path, problem in (
+        (tmp_path / "missing" / "demo.json", f"there is no folder {tmp_path / 'missing'}"),
+        (tmp_path, "it is a folder"),
+    ):
+        done = run(["demo", "--json", str(path)], {}, tmp_path)
+        assert done.returncode == 2
+        assert done.stderr.splitlines() == [
+            f"cspr-bot demo: argument --json: cannot write {path}: {problem} (see cspr-bot demo --help)"
+        ]
+        assert done.stdout == ""  # the tour was never played
