@@ -18,7 +18,7 @@ from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import make_client
 from bot.partnership import Partnership
-from bot.server import http_server, wsgi_application
+from bot.server import SlackFront, http_server
 from bot.services import Services
 from bot.settings import Settings
 from storage import migrate
@@ -81,6 +81,7 @@ class Runner:
         self.port = port
         self.services: Services | None = None
         self.app: App | None = None
+        self.front: SlackFront | None = None
         self._server = None
         self._thread: threading.Thread | None = None
         self._scheduler = None
@@ -106,7 +107,9 @@ class Runner:
     def start_http(self) -> int:
         """Serve HTTP in a background thread; returns the port (useful when asked for port 0)."""
         assert self.app is not None and self.services is not None, "prepare() first"
-        self._server = http_server(wsgi_application(self.app, self.services.database), self.host, self.port)
+        assert self.settings.signing_secret, "HTTP needs a signing secret"
+        self.front = SlackFront(self.settings.signing_secret, self.services.database, self.app)
+        self._server = http_server(self.front, self.host, self.port)
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
         self._thread.start()
         log.info(
