@@ -8,16 +8,17 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.services import Services
-from bot.settings import Settings
 from handlers import register_listeners
 
 
-def build_app(settings: Settings, services: Services) -> App:
+def build_app(services: Services) -> App:
     app = App(
         client=services.client,
         # Checked in front of Bolt, whose own check logs every refused request's body; in Socket
         # Mode Slack's connection itself vouches for the requests.
         request_verification_enabled=False,
+        # Already asked at start-up (bot/runner.py); Bolt asks again with its first request.
+        token_verification_enabled=False,
         # Slack sees the answer as soon as a listener acknowledges; the rest runs after it.
         process_before_response=False,
         logger=logging.getLogger("slack_bolt"),

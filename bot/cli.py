@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingError, CommandFailed) as exc:
         for line in str(exc).splitlines():
             print(f"cspr-bot: {line}", file=sys.stderr)
-        return 2
+        return exc.exit_status if isinstance(exc, CommandFailed) else 2
     except PartnershipFileError as exc:
         for problem in exc.problems:
             print(f"cspr-bot: {exc.source}: {problem}", file=sys.stderr)
@@ -203,6 +203,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
     runner = Runner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port).prepare()
     try:
+        if not args.socket:
+            runner.start_http()  # /healthz answers while Slack is still out of reach
+        runner.wait_for_slack()
         if not args.no_scheduler:
             runner.start_scheduler()
         if args.socket:
@@ -211,7 +214,6 @@ def _serve(args: argparse.Namespace) -> int:
             log.info("serving %s in Socket Mode", runner.partnership.name)
             SocketModeHandler(runner.app, settings.app_token).start()
         else:
-            runner.start_http()
             runner.wait()
     finally:
         runner.stop()

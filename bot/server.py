@@ -50,13 +50,23 @@ _LIMITS = {
 
 
 class SlackFront:
-    """The WSGI application. A request to /slack/events is refused here unless Slack signed it."""
+    """The WSGI application. A request to /slack/events is refused here unless Slack signed it,
+    and reaches Bolt only once the bot has a Bolt app (Slack accepted the token)."""
 
-    def __init__(self, signing_secret: str, database: Database, app: App) -> None:
+    def __init__(self, signing_secret: str, database: Database) -> None:
         self.refusals = RefusalLog()
         self._signature = SlackSignature(signing_secret)
         self._database = database
+        self._bolt: SlackRequestHandler | None = None
+        self._waiting_for: str | None = "not connected to Slack yet"
+
+    def serve(self, app: App) -> None:
         self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._waiting_for = None
+
+    def wait(self, reason: str) -> None:
+        """Slack's requests are answered 503, and /healthz says why, until `serve`."""
+        self._waiting_for = reason
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
@@ -67,9 +77,11 @@ class SlackFront:
         return _answer(start_response, "404 Not Found", {"error": "not found"})
 
     def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
-        healthy = self._database.ping()
-        health = {"status": "ok" if healthy else "database unavailable"}
-        return _answer(start_response, "200 OK" if healthy else "503 Service Unavailable", health)
+        problems = [] if self._database.ping() else ["database unavailable"]
+        if self._waiting_for:
+            problems.append(self._waiting_for)
+        health = {"status": "; ".join(problems) or "ok"}
+        return _answer(start_response, "503 Service Unavailable" if problems else "200 OK", health)
 
     def _slack(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         # waitress has already checked Content-Length and read that much, no more than MAX_BODY.
@@ -80,6 +92,8 @@ class SlackFront:
         if verdict.refusal is not None:
             self.refusals.note(401, verdict.refusal, len(body), team_of(body, environ.get("CONTENT_TYPE")))
             return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
+        if self._bolt is None:
+            return _answer(start_response, "503 Service Unavailable", {"error": "not connected to Slack yet"})
         environ["wsgi.input"] = io.BytesIO(body)
         return self._bolt(environ, start_response)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import create_engine, inspect, make_url, text
 
-from tests.conftest import BOT_TOKEN, GENERAL, PARTNERSHIP_FILE, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, GENERAL, PARTNERSHIP_FILE, SIGNING_SECRET, make_standin
 
 CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
 
@@ -133,6 +135,88 @@ def test_serve_answers_slack_and_health_checks(served, standin):
     assert police.submit(form.id, values).json is None
     card = standin.wait_for(lambda s: s.messages("C0123PPRG"), message="the triage card", timeout=10)
     assert "Referral " in card[0].text
+
+
+def serve(env: dict[str, str], cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [CSPR_BOT, "serve", "--host", "127.0.0.1", "--port", "0", "--no-scheduler"],
+        env={**os.environ, **env},
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def health(port: int) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked"])
+def test_a_token_slack_refuses_stops_start_up_with_one_line(standin, tmp_path, error):
+    standin.error("auth.test", error)
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+    }
+    done = run(["serve", "--port", "0"], env, tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"cspr-bot: Slack refused SLACK_BOT_TOKEN ({error}): copy the Bot User OAuth Token (xoxb-...) from your Slack "
+        "app's OAuth & Permissions page"
+    ]
+    assert not (tmp_path / "bot.db").exists()  # stopped before anything else happened
+
+
+def test_serve_waits_for_an_unreachable_slack_and_then_serves(tmp_path):
+    with socket.socket() as probe:  # a port with nothing listening, where Slack will appear later
+        probe.bind(("127.0.0.1", 0))
+        slack_port = probe.getsockname()[1]
+    later = make_standin()
+    later.port = slack_port
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": f"http://127.0.0.1:{slack_port}/api/",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+    }
+    process = serve(env, tmp_path)
+    lines: list[str] = []
+    try:
+        while not (match := re.search(r"on http://127\.0\.0\.1:(\d+)/slack/events", lines[-1] if lines else "")):
+            lines.append(process.stderr.readline())
+            assert lines[-1], "cspr-bot serve stopped: " + "".join(lines)
+        port = int(match[1])
+        status, answer = health(port)
+        assert status == 503 and answer["status"] == "Slack does not answer: Connection refused"
+        body = urlencode({"command": "/cspr", "text": "help", "user_id": "U01CHAIR"}).encode()
+        later.app_url = f"http://127.0.0.1:{port}/slack/events"
+        assert later.post_signed(body, "application/x-www-form-urlencoded").status == 503
+        with later:
+            deadline = time.monotonic() + 60
+            while health(port)[0] != 200:
+                assert time.monotonic() < deadline, "cspr-bot serve never began serving"
+                time.sleep(0.2)
+            answer = later.user("U01CHAIR").command("/cspr", "help", channel_id=GENERAL)
+            assert answer.status == 200 and "Using /cspr" in json.dumps(answer.json)
+    finally:
+        process.terminate()
+        process.wait(10)
+        lines += process.stderr.readlines()
+        process.stderr.close()
+    said = [line for line in lines if "Slack" in line]
+    assert len(said) == 2, lines
+    assert f"WARNING cspr-bot: Slack does not answer at SLACK_API_URL=http://127.0.0.1:{slack_port}/api/ " in said[0]
+    assert "(Connection refused)" in said[0] and "/healthz answering 503" in said[0]
+    assert "INFO cspr-bot: Slack answers now; serving its requests" in said[1]
+    assert not [line for line in lines if "Traceback" in line or "ERROR" in line]
 
 
 INSPECTING = [["audit", "verify"], ["retention", "--dry-run"], ["tick"]]

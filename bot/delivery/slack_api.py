@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import logging
 from dataclasses import dataclass
 from urllib.error import URLError
 
@@ -29,7 +30,8 @@ _SETUP_ERRORS = {
 }
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, *, quiet: bool = False) -> WebClient:
+    """`quiet`: for a caller that reports a failed call itself; slack_sdk logs an error for each one."""
     # Only 429s are retried inside the call: Slack did nothing, and Retry-After says when to come
     # back. A dropped connection or a 5xx may hide a message that was posted, so those go back to
     # the outbox, which looks before it posts again (slack_sdk's default connection-error retry
@@ -39,7 +41,12 @@ def make_client(settings: Settings) -> WebClient:
         base_url=settings.api_url,
         timeout=10,
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+        logger=_QUIET if quiet else None,
     )
+
+
+_QUIET = logging.getLogger("cspr-bot.quiet-slack-client")
+_QUIET.disabled = True
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,11 @@ class CallFailure:
     permanent: bool  # trying again will not help
     maybe_done: bool  # Slack may have acted although we got no success answer
     retry_after: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        """Slack answered and said no, rather than being out of reach, failing or busy."""
+        return not self.maybe_done and self.error != "ratelimited"
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -75,6 +87,14 @@ def classify(exc: Exception) -> CallFailure | None:
     if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError, TimeoutError)):
         return CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)
     return None
+
+
+def unreachable_reason(exc: Exception) -> str:
+    """Why a call got no answer from Slack, in a few words: "Connection refused", "timed out"."""
+    reason: object = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
 
 
 def _seconds(value: object) -> int | None:

@@ -21,8 +21,8 @@ _log = logging.getLogger(__name__)
 class StandInServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults, port: int = 0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.ws = ws
         self.api = api
         self.faults = faults
