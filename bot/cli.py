@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot import partnership as partnership_file
 from bot.clock import SystemClock
+from bot.clock_skew import ClockSkew
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import make_client
 from bot.partnership import PartnershipFileError
@@ -131,7 +132,7 @@ def _services(settings: Settings) -> Iterator[Services]:
     partnership = partnership_file.load(settings.config_path)
     database = open_database(settings)
     try:
-        yield Services.assemble(partnership, database, SystemClock(), make_client(settings))
+        yield Services.assemble(partnership, database, SystemClock(), make_client(settings, ClockSkew()))
     finally:
         database.dispose()
 

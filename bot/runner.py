@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
+from bot.clock_skew import ClockSkew
 from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import classify, make_client, unreachable_reason
@@ -88,6 +89,7 @@ class Runner:
         self.clock = clock or SystemClock()
         self.host = host
         self.port = port
+        self.skew = ClockSkew()
         self.services: Services | None = None
         self.app: App | None = None
         self.front: SlackFront | None = None
@@ -108,7 +110,7 @@ class Runner:
                 self.slack_problem,
             )
         database = open_database(self.settings, upgrade=True)
-        self.services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings))
+        self.services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings, self.skew))
         if self.slack_problem is None:
             self._connected()
         return self
@@ -130,7 +132,7 @@ class Runner:
         """None once Slack accepts the token; why it could not be asked while it cannot be reached.
         A token Slack refuses stops start-up."""
         try:
-            make_client(self.settings, quiet=True).auth_test()
+            make_client(self.settings, self.skew, quiet=True).auth_test()
         except Exception as exc:
             failure = classify(exc)
             if failure is None:
@@ -164,7 +166,7 @@ class Runner:
     def start_http(self) -> int:
         """Serve HTTP in a background thread; returns the port (useful when asked for port 0)."""
         assert self.services is not None and self.settings.signing_secret, "prepare() first, with a signing secret"
-        self.front = SlackFront(self.settings.signing_secret, self.services.database)
+        self.front = SlackFront(self.settings.signing_secret, self.services.database, self.skew)
         self._tell_front()
         self._server = http_server(self.front, self.host, self.port)
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)

@@ -17,6 +17,7 @@ from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
 
+from bot.clock_skew import ClockSkew
 from bot.refusals import RefusalLog, team_of
 from bot.slack_signature import SlackSignature
 from storage.db import Database
@@ -53,10 +54,11 @@ class SlackFront:
     """The WSGI application. A request to /slack/events is refused here unless Slack signed it,
     and reaches Bolt only once the bot has a Bolt app (Slack accepted the token)."""
 
-    def __init__(self, signing_secret: str, database: Database) -> None:
+    def __init__(self, signing_secret: str, database: Database, skew: ClockSkew) -> None:
         self.refusals = RefusalLog()
         self._signature = SlackSignature(signing_secret)
         self._database = database
+        self._skew = skew
         self._bolt: SlackRequestHandler | None = None
         self._waiting_for: str | None = "not connected to Slack yet"
 
@@ -80,7 +82,9 @@ class SlackFront:
         problems = [] if self._database.ping() else ["database unavailable"]
         if self._waiting_for:
             problems.append(self._waiting_for)
-        health = {"status": "; ".join(problems) or "ok"}
+        health: dict[str, str] = {"status": "; ".join(problems) or "ok"}
+        if clock := self._skew.problem:
+            health["clock"] = clock
         return _answer(start_response, "503 Service Unavailable" if problems else "200 OK", health)
 
     def _slack(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -89,6 +93,8 @@ class SlackFront:
         verdict = self._signature.check(
             body, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE"), time.time()
         )
+        if verdict.signed_at is not None:
+            self._skew.observe(verdict.signed_at, "the timestamps of Slack's signed requests")
         if verdict.refusal is not None:
             self.refusals.note(401, verdict.refusal, len(body), team_of(body, environ.get("CONTENT_TYPE")))
             return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -67,6 +68,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: every request is already in `calls`."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, by Slack's clock."""
+        return super().date_time_string(time.time() + self.server.ws.clock_offset if timestamp is None else timestamp)
 
     def _route(self) -> None:
         url = urlsplit(self.path)

@@ -23,7 +23,8 @@ class SlackStandIn:
 
     The bot talks to `api_url` with a real `slack_sdk.WebClient`; people's commands, clicks and
     submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack. `port`
-    fixes where the Web API answers (0: any free port).
+    fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets Slack's clock
+    apart from the host's.
     """
 
     def __init__(
@@ -275,6 +276,8 @@ class SlackStandIn:
         """POST to `app_url` as Slack would; override the timestamp or signature to forge one."""
         if not self.app_url:
             raise RuntimeError("set standin.app_url to where the app receives Slack's requests")
+        if timestamp is None:
+            timestamp = int(time.time() + self.workspace.clock_offset)
         return send_signed(
             self.app_url,
             self.signing_secret,
