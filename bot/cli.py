@@ -5,17 +5,20 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
 from bot import partnership as partnership_file
 from bot.clock import SystemClock
+from bot.clock_skew import ClockSkew
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import make_client
 from bot.learning import files
@@ -41,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SettingError, CommandFailed) as exc:
         for line in str(exc).splitlines():
             print(f"cspr-bot: {line}", file=sys.stderr)
-        return 2
+        return exc.exit_status if isinstance(exc, CommandFailed) else 2
     except PartnershipFileError as exc:
         for problem in exc.problems:
             print(f"cspr-bot: {exc.source}: {problem}", file=sys.stderr)
@@ -50,8 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+class _Parser(argparse.ArgumentParser):
+    """A mistake on the command line is one line, like every other mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cspr-bot", description="Rapid reviews and case reviews, run in Slack.")
+    parser = _Parser(prog="cspr-bot", description="Rapid reviews and case reviews, run in Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="answer Slack (HTTP on /slack/events, or Socket Mode)")
@@ -62,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="play a whole rapid review with a stand-in Slack (needs no settings)")
-    demo.add_argument("--json", type=Path, metavar="FILE", help="also write the transcript to FILE as JSON")
+    demo.add_argument("--json", type=_output_file, metavar="FILE", help="also write the transcript to FILE as JSON")
     demo.add_argument("--full", action="store_true", help="show every line of edited cards and forms")
     demo.set_defaults(run=_demo)
 
@@ -76,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     retention.add_argument(
         "--older-than", type=_months, metavar="AGE", help="like 24m or 2y (default: the partnership file's)"
     )
+    retention.add_argument("--dry-run", action="store_true", help="only list the cases it would change")
     retention.set_defaults(run=_retention)
 
     audit = commands.add_parser("audit", help="the audit trail")
@@ -86,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a case's timeline from the audit trail")
     export.add_argument("case", type=_case_ref, help="the case reference, like 2026-004")
     export.add_argument("--format", choices=("md", "csv"), default="md")
-    export.add_argument("--output", type=Path, metavar="FILE", help="write here instead of to standard output")
+    export.add_argument("--output", type=_output_file, metavar="FILE", help="write here instead of to standard output")
     export.add_argument(
         "--include-identifiers",
         action="store_true",
@@ -102,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     load.set_defaults(run=_library_import)
     dump = library_commands.add_parser("export", help="write the library out as CSV or YAML")
     dump.add_argument("--format", choices=("csv", "yaml"), default="csv")
-    dump.add_argument("--output", type=Path, metavar="FILE", help="write here instead of to standard output")
+    dump.add_argument("--output", type=_output_file, metavar="FILE", help="write here instead of to standard output")
     dump.set_defaults(run=_library_export)
 
     db = commands.add_parser("db", help="database schema")
@@ -128,6 +139,20 @@ def _case_ref(value: str) -> str:
     return value
 
 
+def _output_file(value: str) -> Path:
+    """The type of every option naming a file a command writes: a path that cannot be written is
+    refused before any work starts, not after it."""
+    path = Path(value)
+    folder = path.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: there is no folder {folder}")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"cannot write {value}: it is a folder")
+    if not os.access(path if path.exists() else folder, os.W_OK):
+        raise argparse.ArgumentTypeError(f"cannot write {value}: permission denied")
+    return path
+
+
 def _months(value: str) -> int:
     match = re.fullmatch(r"(\d+)([my])", value.strip().lower())
     if not match or int(match[1]) == 0:
@@ -141,7 +166,7 @@ def _services(settings: Settings) -> Iterator[Services]:
     partnership = partnership_file.load(settings.config_path)
     database = open_database(settings)
     try:
-        yield Services.assemble(partnership, database, SystemClock(), make_client(settings))
+        yield Services.assemble(partnership, database, SystemClock(), make_client(settings, ClockSkew()))
     finally:
         database.dispose()
 
@@ -162,14 +187,7 @@ def _write(text: str, output: Path | None) -> None:
     print(f"cspr-bot: written to {output}", file=sys.stderr)
 
 
-def _check_output(output: Path | None) -> None:
-    """Before any work: a file that cannot be written is an answer now, not after the work."""
-    if output is not None and not output.parent.is_dir():
-        raise CommandFailed(f"cannot write {output}: the folder {output.parent} does not exist")
-
-
 def _export(args: argparse.Namespace) -> int:
-    _check_output(args.output)
     with _services(Settings.from_env()) as services:
         outcome = services.desk.run(
             SystemClock().now(),
@@ -217,7 +235,6 @@ def _library_import(args: argparse.Namespace) -> int:
 
 
 def _library_export(args: argparse.Namespace) -> int:
-    _check_output(args.output)
     with _services(Settings.from_env()) as services:
         outcome = services.desk.run(SystemClock().now(), library.everything, _actor())
     assert isinstance(outcome, Done)
@@ -227,7 +244,7 @@ def _library_export(args: argparse.Namespace) -> int:
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    open_database(settings).dispose()
+    open_database(settings, upgrade=True).dispose()
     print("cspr-bot: the database schema is up to date")
     return 0
 
@@ -242,11 +259,16 @@ def _demo(args: argparse.Namespace) -> int:
 def _retention(args: argparse.Namespace) -> int:
     with _services(Settings.from_env()) as services:
         months = args.older_than or services.partnership.retention.older_than_months
-        changed = Clockwork(services).retention(SystemClock().now(), months)
+        clockwork = Clockwork(services)
+        if args.dry_run:
+            changed = clockwork.retention_due(SystemClock().now(), months)
+        else:
+            changed = clockwork.retention(SystemClock().now(), months)
     if changed:
         fields = ", ".join(FREE_TEXT)
+        done = "would remove" if args.dry_run else "removed"
         print(
-            f"cspr-bot: removed {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}"
+            f"cspr-bot: {done} {fields} from {len(changed)} case(s) closed over {months} months ago: {', '.join(changed)}"
         )
     else:
         print(f"cspr-bot: no closed case over {months} months old still holds identifiable text")
@@ -287,6 +309,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
     runner = Runner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port).prepare()
     try:
+        if not args.socket:
+            runner.start_http()  # /healthz answers while Slack is still out of reach
+        runner.wait_for_slack()
         if not args.no_scheduler:
             runner.start_scheduler()
         if args.socket:
@@ -295,7 +320,6 @@ def _serve(args: argparse.Namespace) -> int:
             log.info("serving %s in Socket Mode", runner.partnership.name)
             SocketModeHandler(runner.app, settings.app_token).start()
         else:
-            runner.start_http()
             runner.wait()
     finally:
         runner.stop()

@@ -5,42 +5,73 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
+from alembic.util import CommandError
 from slack_bolt import App
-from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
+from bot.clock_skew import ClockSkew
 from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
-from bot.delivery.slack_api import make_client
+from bot.delivery.slack_api import classify, make_client, unreachable_reason
 from bot.partnership import Partnership
-from bot.server import http_server, wsgi_application
+from bot.server import SlackFront, http_server
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import HOW_TO_FIX, Settings
 from storage import migrate
-from storage.db import Database
+from storage.db import Database, sqlite_file
 
 log = logging.getLogger("cspr-bot")
+
+# Asking Slack again after it could not be reached: 1 s, then twice as long each time, up to a minute.
+FIRST_RETRY = 1.0
+LAST_RETRY = 60.0
 
 
 class CommandFailed(Exception):
     """The command cannot go on; each line of the message says what is wrong and how to fix it."""
 
+    def __init__(self, message: str, *, exit_status: int = 2) -> None:
+        super().__init__(message)
+        self.exit_status = exit_status
 
-def open_database(settings: Settings) -> Database:
-    """Connect and bring the schema up to date (once, however many instances start together)."""
+
+def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
+    """Connect, and with `upgrade` bring the schema up to date (once, however many instances start
+    together). Without it the database must already exist with this version's schema: commands
+    that only look (or tidy up) never create or migrate one, so a mistyped DATABASE_URL is named
+    rather than answered from an empty database."""
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    missing = sqlite_file(settings.database_url)
+    if not upgrade and missing is not None and not missing.is_file():
+        raise CommandFailed(
+            f"there is no database file {missing} (DATABASE_URL={shown}): create it with `cspr-bot db upgrade` "
+            "or correct DATABASE_URL"
+        )
     database = Database(settings.database_url)
     try:
-        migrate.upgrade(database)
+        problem = _migrated(database) if upgrade else migrate.schema_problem(database)
     except OperationalError as exc:
         database.dispose()
-        shown = make_url(settings.database_url).render_as_string(hide_password=True)
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
         raise CommandFailed(f"cannot use the database DATABASE_URL={shown}: {reason}") from None
+    if problem:
+        database.dispose()
+        raise CommandFailed(f"the database DATABASE_URL={shown} {problem}")
     return database
+
+
+def _migrated(database: Database) -> str | None:
+    try:
+        migrate.upgrade(database)
+    except CommandError:  # the schema is at a revision this version has no migration from
+        return migrate.schema_problem(database)
+    return None
 
 
 class Runner:
@@ -58,24 +89,74 @@ class Runner:
         self.clock = clock or SystemClock()
         self.host = host
         self.port = port
+        self.skew = ClockSkew()
         self.services: Services | None = None
         self.app: App | None = None
+        self.front: SlackFront | None = None
+        self.slack_problem: str | None = None  # why Slack could not be asked, until it can
         self._server = None
         self._thread: threading.Thread | None = None
         self._scheduler = None
 
     def prepare(self) -> Runner:
-        database = open_database(self.settings)
-        services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings))
-        try:
-            self.app = build_app(self.settings, services)
-        except BoltError as exc:
-            database.dispose()
-            raise CommandFailed(f"Slack refused SLACK_BOT_TOKEN ({exc}); check the token and SLACK_API_URL") from None
-        self.services = services
-        services.worker.start()
-        services.worker.wake()  # anything an earlier run left unsent
+        """Slack first, so a refused token stops start-up before anything else happens; then the
+        database. When Slack cannot be reached, `wait_for_slack` keeps asking."""
+        self.slack_problem = self._ask_slack()
+        if self.slack_problem:
+            log.warning(
+                "Slack does not answer at SLACK_API_URL=%s (%s); asking again, less and less often, until it does, "
+                "with /healthz answering 503 meanwhile",
+                self.settings.api_url,
+                self.slack_problem,
+            )
+        database = open_database(self.settings, upgrade=True)
+        self.services = Services.assemble(self.partnership, database, self.clock, make_client(self.settings, self.skew))
+        if self.slack_problem is None:
+            self._connected()
         return self
+
+    def wait_for_slack(self) -> None:
+        """Ask Slack again with backoff until it accepts the token, then serve its requests: a
+        deployment that starts before its network does heals itself."""
+        delay = FIRST_RETRY
+        while self.slack_problem is not None:
+            time.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY)
+            self.slack_problem = self._ask_slack()
+            if self.slack_problem is None:
+                log.info("Slack answers now; serving its requests")
+                self._connected()
+            self._tell_front()
+
+    def _ask_slack(self) -> str | None:
+        """None once Slack accepts the token; why it could not be asked while it cannot be reached.
+        A token Slack refuses stops start-up."""
+        try:
+            make_client(self.settings, self.skew, quiet=True).auth_test()
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None:
+                raise
+            if failure.refused:
+                raise CommandFailed(
+                    f"Slack refused SLACK_BOT_TOKEN ({failure.error}): {HOW_TO_FIX['SLACK_BOT_TOKEN']}", exit_status=1
+                ) from None
+            return failure.error if isinstance(exc, SlackApiError) else unreachable_reason(exc)
+        return None
+
+    def _connected(self) -> None:
+        assert self.services is not None
+        self.app = build_app(self.services)
+        self.services.worker.start()
+        self.services.worker.wake()  # anything an earlier run left unsent
+
+    def _tell_front(self) -> None:
+        if self.front is None:
+            return
+        if self.app is not None:
+            self.front.serve(self.app)
+        else:
+            self.front.wait(f"Slack does not answer: {self.slack_problem}")
 
     def start_scheduler(self) -> None:
         """The time-driven work: a tick every minute and the daily digest."""
@@ -84,8 +165,10 @@ class Runner:
 
     def start_http(self) -> int:
         """Serve HTTP in a background thread; returns the port (useful when asked for port 0)."""
-        assert self.app is not None and self.services is not None, "prepare() first"
-        self._server = http_server(wsgi_application(self.app, self.services.database), self.host, self.port)
+        assert self.services is not None and self.settings.signing_secret, "prepare() first, with a signing secret"
+        self.front = SlackFront(self.settings.signing_secret, self.services.database, self.skew)
+        self._tell_front()
+        self._server = http_server(self.front, self.host, self.port)
         self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
         self._thread.start()
         log.info(
@@ -110,5 +193,6 @@ class Runner:
             self._server.task_dispatcher.shutdown()
         if self.services is not None:
             self.services.activity.wait_idle(10)  # let requests already answered finish their work
-            self.services.worker.stop()
+            if self.app is not None:  # the worker starts with the app
+                self.services.worker.stop()
             self.services.database.dispose()

@@ -1,43 +1,148 @@
-"""HTTP: Slack's requests on POST /slack/events, a health check on GET /healthz, served by waitress."""
+"""HTTP: Slack's requests on POST /slack/events, a health check on GET /healthz, served by waitress
+with limits chosen for what Slack sends."""
 
 from __future__ import annotations
 
+import io
 import json
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from waitress.server import create_server
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser, ParsingError
+from waitress.server import TcpWSGIServer
+from waitress.task import ErrorTask
 
+from bot.clock_skew import ClockSkew
+from bot.refusals import RefusalLog, team_of
+from bot.slack_signature import SlackSignature
 from storage.db import Database
 
 EVENTS_PATH = "/slack/events"
+# Slack's requests carry the bot's own messages and forms back: the largest possible is a click on
+# a case card for 45 agencies (Slack's 50-block limit), every sign-off comment shown at its full
+# 300 characters of emoji, about 230 kB once escaped and form-encoded; a referral form filled to
+# every limit is about 55 kB, an ordinary click or command 1 to 15 kB (tests/test_http_limits.py).
+MAX_BODY = 256 * 1024
+
+_LIMITS = {
+    # waitress refuses a body of this size or more with 413 as soon as the headers name its
+    # length, without reading it (and a chunked one once that much has come).
+    "max_request_body_size": MAX_BODY + 1,
+    "max_request_header_size": 16 * 1024,  # Slack's headers come to under 2 kB
+    # Slack sends a request whole and wants its answer within 3 s: a connection silent for 10 s is
+    # not Slack, and closing it frees its place (checked every 5 s, so it goes within 15 s).
+    "channel_timeout": 10,
+    "cleanup_interval": 5,
+    # Room for hundreds of stalled connections besides Slack's; each costs a file descriptor and at
+    # most 16 kB of headers and 256 kB of body, so 500 stay within 140 MB and `ulimit -n` 1024.
+    "connection_limit": 500,
+    "asyncore_use_poll": True,  # select() cannot watch descriptors numbered over 1023
+    # Threads only run complete requests (waitress reads them first), each holding one database
+    # connection while it does: 8, beside delivery, the scheduler and health checks, stay within
+    # the PostgreSQL pool of 10 (+10 overflow).
+    "threads": 8,
+    "ident": "cspr-bot",
+}
 
 
-def wsgi_application(app: App, database: Database) -> Callable[..., Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+class SlackFront:
+    """The WSGI application. A request to /slack/events is refused here unless Slack signed it,
+    and reaches Bolt only once the bot has a Bolt app (Slack accepted the token)."""
 
-    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if path == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            healthy = database.ping()
-            body = json.dumps({"status": "ok" if healthy else "database unavailable"}).encode()
-            start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "application/json")])
-            return [body]
-        if path == EVENTS_PATH:
-            stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-            if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
-                # Bolt's verification would fail on int() with a 500; this is simply not Slack.
-                start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-                return [b"invalid request"]
-            return slack(environ, start_response)
-        start_response("404 Not Found", [("Content-Type", "text/plain")])
-        return [b"not found"]
+    def __init__(self, signing_secret: str, database: Database, skew: ClockSkew) -> None:
+        self.refusals = RefusalLog()
+        self._signature = SlackSignature(signing_secret)
+        self._database = database
+        self._skew = skew
+        self._bolt: SlackRequestHandler | None = None
+        self._waiting_for: str | None = "not connected to Slack yet"
 
-    return application
+    def serve(self, app: App) -> None:
+        self._bolt = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._waiting_for = None
+
+    def wait(self, reason: str) -> None:
+        """Slack's requests are answered 503, and /healthz says why, until `serve`."""
+        self._waiting_for = reason
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method == "GET":
+            return self._health(start_response)
+        if path == EVENTS_PATH and method == "POST":
+            return self._slack(environ, start_response)
+        return _answer(start_response, "404 Not Found", {"error": "not found"})
+
+    def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        problems = [] if self._database.ping() else ["database unavailable"]
+        if self._waiting_for:
+            problems.append(self._waiting_for)
+        health: dict[str, str] = {"status": "; ".join(problems) or "ok"}
+        if clock := self._skew.problem:
+            health["clock"] = clock
+        return _answer(start_response, "503 Service Unavailable" if problems else "200 OK", health)
+
+    def _slack(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # waitress has already checked Content-Length and read that much, no more than MAX_BODY.
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        verdict = self._signature.check(
+            body, environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE"), time.time()
+        )
+        if verdict.signed_at is not None:
+            self._skew.observe(verdict.signed_at, "the timestamps of Slack's signed requests")
+        if verdict.refusal is not None:
+            self.refusals.note(401, verdict.refusal, len(body), team_of(body, environ.get("CONTENT_TYPE")))
+            return _answer(start_response, "401 Unauthorized", {"error": "invalid request"})
+        if self._bolt is None:
+            return _answer(start_response, "503 Service Unavailable", {"error": "not connected to Slack yet"})
+        environ["wsgi.input"] = io.BytesIO(body)
+        return self._bolt(environ, start_response)
 
 
-def http_server(application: Callable[..., Iterable[bytes]], host: str, port: int) -> Any:
+def _answer(start_response: Callable[..., Any], status: str, payload: dict[str, str]) -> list[bytes]:
+    start_response(status, [("Content-Type", "application/json")])
+    return [json.dumps(payload).encode()]
+
+
+def http_server(front: SlackFront, host: str, port: int) -> TcpWSGIServer:
     """A waitress server, not yet running: `.run()` serves, `.close()` stops, `.effective_port`."""
-    return create_server(application, host=host, port=port, threads=8, ident="cspr-bot")
+    return _Server(front, adj=Adjustments(host=host, port=port, **_LIMITS))
+
+
+class _Parser(HTTPRequestParser):
+    def parse_header(self, header_plus: bytes) -> None:
+        super().parse_header(header_plus)
+        # waitress would read the chunks and ignore the length; a proxy in front might do the
+        # opposite and see a different request (request smuggling), so neither is believed.
+        if self.chunked and "CONTENT_LENGTH" in self.headers:
+            raise ParsingError("both Content-Length and Transfer-Encoding")
+
+
+class _RefusalTask(ErrorTask):
+    """waitress's answer to a request it refuses itself (too large, malformed), logged like ours."""
+
+    def execute(self) -> None:
+        request = self.request
+        if 400 <= request.error.code < 500:
+            # The reason only: waitress's detail may quote the request.
+            size = max(request.content_length, request.body_bytes_received)
+            self.channel.server.refusals.note(request.error.code, request.error.reason.lower(), size)
+        super().execute()
+
+
+class _Channel(HTTPChannel):
+    parser_class = _Parser
+    error_task_class = _RefusalTask
+
+
+class _Server(TcpWSGIServer):
+    channel_class = _Channel
+
+    def __init__(self, front: SlackFront, **kw: Any) -> None:
+        self.refusals = front.refusals
+        super().__init__(front, **kw)

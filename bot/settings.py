@@ -15,7 +15,7 @@ DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///cspr-bot.db"
 DEFAULT_CONFIG = "partnership.yaml"
 
-_HOW_TO_FIX = {
+HOW_TO_FIX = {
     "SLACK_BOT_TOKEN": "copy the Bot User OAuth Token (xoxb-...) from your Slack app's OAuth & Permissions page",
     "SLACK_SIGNING_SECRET": "copy the Signing Secret from your Slack app's Basic Information page",
     "SLACK_APP_TOKEN": "create an app-level token (xapp-...) with connections:write on the Basic Information page",
@@ -64,7 +64,7 @@ class Settings:
         for name, prefix in _PREFIXES.items():
             value = settings.value_of(name)
             if value is not None and not value.startswith(prefix):
-                raise SettingError(f"{name} should start with {prefix!r}: {_HOW_TO_FIX[name]}")
+                raise SettingError(f"{name} should start with {prefix!r}: {HOW_TO_FIX[name]}")
         return settings
 
     def value_of(self, name: str) -> str | None:
@@ -77,4 +77,4 @@ class Settings:
     def require(self, *names: str) -> None:
         for name in names:
             if not self.value_of(name):
-                raise SettingError(f"{name} is not set: {_HOW_TO_FIX[name]}")
+                raise SettingError(f"{name} is not set: {HOW_TO_FIX[name]}")

@@ -7,9 +7,10 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -38,6 +39,15 @@ def make_engine(url: str) -> Engine:
             "tcp_user_timeout": 2500,
         },
     )
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names: connecting creates it when it is missing. None for PostgreSQL
+    and for an in-memory database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -6,6 +6,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import text
 
 from storage.db import Database
@@ -45,3 +48,31 @@ def _upgrade(database: Database) -> None:
     with database.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def schema_problem(database: Database) -> str | None:
+    """What keeps the database from holding this version's schema, and what to do about it; None
+    when it does hold it."""
+    scripts = ScriptDirectory.from_config(alembic_config(database.url))
+    heads = set(scripts.get_heads())
+    with database.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return None
+    if not current:
+        return "holds no cspr-bot schema: run `cspr-bot db upgrade`"
+    shown = ", ".join(sorted(current))
+    if all(_known(scripts, revision) for revision in current):
+        needed = ", ".join(sorted(heads))
+        return f"holds an older schema (revision {shown}; this cspr-bot needs {needed}): run `cspr-bot db upgrade`"
+    return (
+        f"holds a schema this cspr-bot does not know (revision {shown}): a newer cspr-bot made it, or another program"
+    )
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        scripts.get_revision(revision)
+    except CommandError:
+        return False
+    return True

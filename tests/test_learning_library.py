@@ -118,4 +118,4 @@ def test_import_twice_changes_nothing_and_export_gives_the_same_file(tmp_path: P
         f"cspr-bot: nothing was loaded from {bad}",
     ]
     missing = run(["library", "export", "--output", str(tmp_path / "no" / "such" / "folder.csv")], env, tmp_path)
-    assert missing.returncode == 2 and "does not exist" in missing.stderr and missing.stdout == ""
+    assert missing.returncode == 2 and "there is no folder" in missing.stderr and missing.stdout == ""

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import time
 
 from bot.clockwork.tick import Clockwork
-from tests.conftest import RunningBot
+from bot.standin.people import FORM
+from storage.models import Case
+from tests.conftest import SIGNING_SECRET, RunningBot
 from tests.test_clockwork import london, open_review, sign_off
-from tests.test_rapid_review_story import REFERRAL
+from tests.test_rapid_review_story import REFERRAL, count
 
 SECRETS = (REFERRAL["child_identifier"], "ZQX", "Fractures found at a routine appointment")
 
@@ -43,3 +47,33 @@ def test_identifiers_and_summaries_never_reach_slack_or_the_logs(bot: RunningBot
         assert secret not in sent_to_slack
         assert secret not in logged
     assert standin.channels[channel].name == "rr-2026-001"
+
+
+def test_a_refused_referral_leaves_one_short_line_and_nothing_of_its_content(bot: RunningBot, caplog):
+    caplog.set_level(logging.DEBUG)  # the root logger, so slack_bolt's, slack_sdk's and waitress's too
+    police = bot.user("police.lead")
+    police.command("/cspr", "refer", channel_id="C0GENERAL")
+    form = bot.form(police, "referral")
+    bot.settle()
+    caplog.clear()
+
+    # The signing secret was rotated in Slack but not here: Slack signs with the new one.
+    bot.standin.signing_secret = "the-rotated-secret"
+    assert police.submit(form.id, REFERRAL).status == 401
+    bot.standin.signing_secret = SIGNING_SECRET
+    # The same submission, signed with the right secret but by a clock 10 minutes ahead of this host's.
+    sent = bot.standin.workspace.last_payloads["U01POLICE"]
+    assert bot.standin.post_signed(sent, FORM, timestamp=int(time.time()) + 600).status == 401
+    bot.settle()
+
+    assert count(bot, Case) == 0
+    logged = [record.getMessage() + (record.exc_text or "") for record in caplog.records]
+    for secret in SECRETS:
+        assert not [line for line in logged if secret in line]
+    bad_signature, too_far_ahead = [line for line in logged if line.startswith("refused a request")]
+    assert bad_signature == f"refused a request with 401: bad signature ({len(sent)} bytes, team T0CSPR)"
+    assert re.fullmatch(
+        rf"refused a request with 401: signed (599|60\d) s ahead, more than 300 s from the host clock "
+        rf"\({len(sent)} bytes, team T0CSPR\)",
+        too_far_ahead,
+    )

@@ -83,6 +83,10 @@ def test_the_retention_command_reports_what_it_removed(bot: RunningBot):
     close_as_not_met(bot, "Not a safeguarding concern.")
     env = {**os.environ, "DATABASE_URL": bot.runner.settings.database_url, "CSPR_CONFIG": str(PARTNERSHIP_FILE)}
     command = [CSPR_BOT, "retention", "--older-than", "24m"]
+    dry = subprocess.run([*command, "--dry-run"], env=env, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove child identifier, summary" in dry.stdout and "from 1 case(s) closed" in dry.stdout
+    assert cases(bot)["2024-001"].child_identifier == REFERRAL["child_identifier"]  # nothing changed
     first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert first.returncode == 0, first.stderr
     assert "from 1 case(s) closed over 24 months ago: 2024-001" in first.stdout

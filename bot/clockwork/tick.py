@@ -16,7 +16,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bot.outcomes import Done
-from bot.review.stages import OPEN_STAGES
+from bot.review.stages import OPEN_STAGES, Stage
 from bot.review.timetable import CaseDates, Due, claim_key, digest_day, due_for_case
 from bot.services import Services
 from bot.usecases import reminders
@@ -56,10 +56,18 @@ class Clockwork:
         """Remove identifiable free text from cases closed longer ago than the retention period;
         returns the references of the cases it changed. The cards it re-renders go out with the
         next tick."""
-        months = older_than_months or self.services.partnership.retention.older_than_months
-        closed_before = now - relativedelta(months=months)
+        closed_before = self._retention_cutoff(now, older_than_months)
         outcome = self.services.desk.run(now, apply_retention, BOT, closed_before=closed_before)
         return list(outcome.data["cases"]) if isinstance(outcome, Done) else []
+
+    def retention_due(self, now: datetime, older_than_months: int | None = None) -> list[str]:
+        """The references of the cases `retention` would change at `now`, changing nothing."""
+        closed_before = self._retention_cutoff(now, older_than_months)
+        with self.services.database.transaction() as session:
+            return [case.ref for case in repositories.closed_unredacted(session, Stage.CLOSED.value, closed_before)]
+
+    def _retention_cutoff(self, now: datetime, older_than_months: int | None) -> datetime:
+        return now - relativedelta(months=older_than_months or self.services.partnership.retention.older_than_months)
 
     def plan(self, now: datetime) -> int:
         services = self.services

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import http.client
+import logging
 from dataclasses import dataclass
+from typing import Any
 from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.handler import RetryHandler
 
+from bot.clock_skew import ClockSkew
 from bot.settings import Settings
 
 # Errors after which Slack may or may not have acted: check before sending again.
@@ -29,17 +33,42 @@ _SETUP_ERRORS = {
 }
 
 
-def make_client(settings: Settings) -> WebClient:
+def make_client(settings: Settings, skew: ClockSkew | None = None, *, quiet: bool = False) -> WebClient:
+    """`quiet`: for a caller that reports a failed call itself; slack_sdk logs an error for each one."""
     # Only 429s are retried inside the call: Slack did nothing, and Retry-After says when to come
     # back. A dropped connection or a 5xx may hide a message that was posted, so those go back to
     # the outbox, which looks before it posts again (slack_sdk's default connection-error retry
     # would post twice).
+    handlers: list[RetryHandler] = [RateLimitErrorRetryHandler(max_retry_count=1)]
+    if skew is not None:
+        handlers.insert(0, _DateWatch(skew))
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
         timeout=10,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+        retry_handlers=handlers,
+        logger=_QUIET if quiet else None,
     )
+
+
+_QUIET = logging.getLogger("cspr-bot.quiet-slack-client")
+_QUIET.disabled = True
+
+
+class _DateWatch(RetryHandler):
+    """Reads the Date of every Web API answer and never asks for a retry: slack_sdk shows every
+    answer to its retry handlers, including those of the client Bolt makes for each request, and
+    offers no other hook that does."""
+
+    def __init__(self, skew: ClockSkew) -> None:
+        super().__init__(max_retry_count=0)
+        self._skew = skew
+
+    def can_retry(self, *, response: Any = None, **_: Any) -> bool:
+        if response is not None:
+            dates = response.headers.get("Date") or response.headers.get("date") or [None]
+            self._skew.observe_date(dates[0])
+        return False
 
 
 @dataclass(frozen=True)
@@ -48,6 +77,11 @@ class CallFailure:
     permanent: bool  # trying again will not help
     maybe_done: bool  # Slack may have acted although we got no success answer
     retry_after: int | None = None
+
+    @property
+    def refused(self) -> bool:
+        """Slack answered and said no, rather than being out of reach, failing or busy."""
+        return not self.maybe_done and self.error != "ratelimited"
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -75,6 +109,14 @@ def classify(exc: Exception) -> CallFailure | None:
     if isinstance(exc, (URLError, http.client.HTTPException, ConnectionError, TimeoutError)):
         return CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)
     return None
+
+
+def unreachable_reason(exc: Exception) -> str:
+    """Why a call got no answer from Slack, in a few words: "Connection refused", "timed out"."""
+    reason: object = exc.reason if isinstance(exc, URLError) else exc
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror
+    return str(reason).strip().splitlines()[0] if str(reason).strip() else type(reason).__name__
 
 
 def _seconds(value: object) -> int | None:

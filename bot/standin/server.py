@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -21,8 +22,8 @@ _log = logging.getLogger(__name__)
 class StandInServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults, port: int = 0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.ws = ws
         self.api = api
         self.faults = faults
@@ -67,6 +68,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: every request is already in `calls`."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header, by Slack's clock."""
+        return super().date_time_string(time.time() + self.server.ws.clock_offset if timestamp is None else timestamp)
 
     def _route(self) -> None:
         url = urlsplit(self.path)

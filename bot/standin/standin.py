@@ -22,7 +22,9 @@ class SlackStandIn:
     """Serves Slack's Web API on 127.0.0.1 and plays the people who use the app.
 
     The bot talks to `api_url` with a real `slack_sdk.WebClient`; people's commands, clicks and
-    submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack.
+    submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack. `port`
+    fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets Slack's clock
+    apart from the host's.
     """
 
     def __init__(
@@ -35,6 +37,7 @@ class SlackStandIn:
         methods_file: str | Path | None = None,
         trigger_ttl: float = 3.0,
         *,
+        port: int = 0,
         team_domain: str = "cspr",
         app_id: str = "A0CSPR",
         bot_id: str = "B0CSPR",
@@ -44,6 +47,7 @@ class SlackStandIn:
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.app_url: str | None = None
+        self.port = port
         self.workspace = Workspace(
             team_id=team_id,
             team_domain=team_domain,
@@ -63,7 +67,7 @@ class SlackStandIn:
     def start(self) -> SlackStandIn:
         if self._server is not None:
             raise RuntimeError("the stand-in is already running")
-        self._server = StandInServer(self.workspace, self._api, self._faults)
+        self._server = StandInServer(self.workspace, self._api, self._faults, self.port)
         # a short poll keeps stop() quick: shutdown waits for the serving loop to look up
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
@@ -272,6 +276,8 @@ class SlackStandIn:
         """POST to `app_url` as Slack would; override the timestamp or signature to forge one."""
         if not self.app_url:
             raise RuntimeError("set standin.app_url to where the app receives Slack's requests")
+        if timestamp is None:
+            timestamp = int(time.time() + self.workspace.clock_offset)
         return send_signed(
             self.app_url,
             self.signing_secret,

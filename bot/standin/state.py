@@ -145,6 +145,8 @@ class Workspace:
         self.log: list[dict] = []
         self.ids = itertools.count(1)  # shared by every generated id, so ids never repeat
         self._last_ts_us = 0
+        # Slack's clock minus the host's, in seconds: on request signatures and Web API Date headers.
+        self.clock_offset = 0.0
 
     def changed(self) -> None:
         with self.cond:
