@@ -37,8 +37,11 @@ class Work:
         repositories.append_audit(self.session, self.now, actor, action, case.id if case else None, detail)
         if case is not None and actor != BOT and case.id not in self._homes_touched:
             self._homes_touched.add(case.id)
-            involved = [link.agency_key for link in case.agencies]
-            repositories.touch_home_tabs(self.session, stakeholders(self.partnership, involved))
+            self.homes_changed(stakeholders(self.partnership, [link.agency_key for link in case.agencies]))
+
+    def homes_changed(self, users: list[str]) -> None:
+        """These people's App Homes show something that changed: rebuild those that exist."""
+        repositories.touch_home_tabs(self.session, users)
 
     def notify(
         self,
@@ -95,15 +98,17 @@ class Work:
             ),
         )
 
-    def refresh(self, case: Case, kind: str, *, destination: str | None = None, pin: bool = False) -> None:
-        """Mark a card as changed, creating it if it is new; delivery brings Slack in step."""
-        card = repositories.card(self.session, case.id, kind)
+    def refresh(self, case: Case | None, kind: str, *, destination: str | None = None, pin: bool = False) -> None:
+        """Mark a card as changed, creating it if it is new; delivery brings Slack in step. A card
+        about no case (a national review's recommendation) has a kind unique on its own."""
+        case_id = case.id if case is not None else None
+        card = repositories.card(self.session, case_id, kind)
         if card is None:
             if destination is None:
                 return
             self.session.add(
                 Card(
-                    case_id=case.id,
+                    case_id=case_id,
                     kind=kind,
                     destination=destination,
                     pin=pin,

@@ -11,7 +11,7 @@ from bot.partnership import PARTNER_ROLES
 from bot.review import panel
 from bot.review.local_review import MILESTONES
 from bot.review.stages import OUTCOMES, is_case_ref
-from bot.usecases import decisions, referrals, signoffs
+from bot.usecases import actions, decisions, referrals, signoffs
 from bot.usecases.decisions import RATIONALE_MAX
 from bot.usecases.referrals import REASON_MAX
 from bot.usecases.signoffs import COMMENT_MAX
@@ -36,9 +36,15 @@ def register(app: App) -> None:
     app.action("library_more")(guarded(library_more))
     app.action("library_search")(guarded(library_search))
     app.action("library_more_view")(guarded(library_more_view))
+    app.action("recommend")(guarded(recommend))
+    app.action("action_add")(guarded(action_add))
+    for button in STEP_BUTTONS.values():
+        app.action(button)(guarded(action_step))
+    app.action("action_sign_off")(guarded(action_sign_off))
 
 
 OUT_OF_DATE = "This button is out of date or not valid. Use the one on the current card."
+STEP_BUTTONS = {"progress": "action_progress", "completed": "action_complete", "reopened": "action_reopen"}
 
 
 def _pressed(incoming: Incoming) -> tuple[str, str, str]:
@@ -199,3 +205,36 @@ def library_more_view(incoming: Incoming) -> None:
     incoming.client.views_update(
         view_id=view.get("id"), hash=view.get("hash"), view=library.view(incoming, words, offset)
     )
+
+
+def recommend(incoming: Incoming) -> None:
+    if (pressed := _case_button(incoming)) is not None:
+        forms.open_recommend(incoming, ref=pressed[1])
+
+
+def _numbered_button(incoming: Incoming) -> tuple[str, int] | None:
+    """A button whose value is the id of what it acts on: acknowledged, and the id if it is one."""
+    incoming.ack()
+    action = incoming.body["actions"][0]
+    value = clean(action.get("value"))[:12]
+    if not value.isdigit():
+        incoming.tell(OUT_OF_DATE)
+        return None
+    return str(action.get("action_id", "")), int(value)
+
+
+def action_add(incoming: Incoming) -> None:
+    if (pressed := _numbered_button(incoming)) is not None:
+        forms.open_add_action(incoming, pressed[1])
+
+
+def action_step(incoming: Incoming) -> None:
+    if (pressed := _numbered_button(incoming)) is not None:
+        action_id, number = pressed
+        step = next(step for step, button in STEP_BUTTONS.items() if button == action_id)
+        forms.open_action_step(incoming, number, step)
+
+
+def action_sign_off(incoming: Incoming) -> None:
+    if (pressed := _numbered_button(incoming)) is not None:
+        incoming.show(incoming.run(actions.sign_off, action_id=pressed[1]))

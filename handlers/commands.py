@@ -43,6 +43,13 @@ def cspr(incoming: Incoming) -> None:
         forms.open_close(incoming, arguments[0] if arguments else None)
     elif name == "library":
         library_search(incoming, " ".join(arguments))
+    elif name == "recommend" and arguments[:1] == ["--national"]:
+        incoming.ack()
+        national = " ".join(arguments[1:]).strip().strip("\"\u201c\u201d'")
+        forms.open_recommend(incoming, national=national)
+    elif name == "recommend" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
+        incoming.ack()
+        forms.open_recommend(incoming, ref=arguments[0] if arguments else None)
     elif name == "help" and not arguments:
         incoming.ack(**render("help", problem=None))
     else:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.learning import actions as action_rules
 from bot.learning.entries import MATERIALS, TITLE_MAX
 from bot.outcomes import Done
 from bot.review import panel
 from bot.review.local_review import PUBLICATION_DECISIONS, REASONS_MAX
-from bot.usecases import closing, local_reviews, publication
+from bot.usecases import actions, closing, local_reviews, publication
 from bot.usecases.closing import NOTE_MAX
 from bot.usecases.panel import check_answer
 from handlers.guard import Incoming
@@ -112,3 +113,47 @@ def open_close(incoming: Incoming, ref: str | None) -> None:
         return
     ref = checked.data["ref"]
     open_form(incoming, "close_modal", ref=ref, note_max=NOTE_MAX, metadata=metadata(incoming, ref=ref))
+
+
+def open_recommend(incoming: Incoming, ref: str | None = None, national: str | None = None) -> None:
+    channel_id = where(incoming)["channel"] or ""
+    checked = allowed(incoming, actions.check_recommend, channel_id=channel_id, ref=ref, national=national)
+    if checked is None:
+        return
+    data = checked.data
+    open_form(
+        incoming,
+        "recommend_modal",
+        subject=data["about"],
+        agencies=incoming.services.partnership.agencies,
+        text_max=action_rules.TEXT_MAX,
+        measure_max=action_rules.MEASURE_MAX,
+        metadata=metadata(incoming, ref=data["ref"], national=data["national"]),
+    )
+
+
+def open_add_action(incoming: Incoming, recommendation_id: int) -> None:
+    if (checked := allowed(incoming, actions.check_add_action, recommendation_id=recommendation_id)) is None:
+        return
+    open_form(
+        incoming,
+        "action_modal",
+        number=checked.data["number"],
+        subject=checked.data["about"],
+        agencies=incoming.services.partnership.agencies,
+        measure_max=action_rules.MEASURE_MAX,
+        metadata=metadata(incoming, recommendation=recommendation_id),
+    )
+
+
+def open_action_step(incoming: Incoming, action_id: int, step: str) -> None:
+    if (checked := allowed(incoming, actions.check_step, action_id=action_id, step=step)) is None:
+        return
+    open_form(
+        incoming,
+        "action_step_modal",
+        step=step,
+        label=checked.data["label"],
+        note_max=action_rules.NOTE_MAX,
+        metadata=metadata(incoming, action=action_id, step=step),
+    )

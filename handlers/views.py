@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import App
 
 from bot.free_text import clean, iso_date
+from bot.learning import actions as action_rules
 from bot.learning import briefing
 from bot.review import referral_form
 from bot.review.stages import is_case_ref
-from bot.usecases import closing, decisions, local_reviews, panel, publication, referrals, signoffs
+from bot.usecases import actions, closing, decisions, local_reviews, panel, publication, referrals, signoffs
 from handlers import library
 from handlers.guard import Incoming, guarded
 
@@ -29,6 +30,9 @@ def register(app: App) -> None:
     app.view("publish")(guarded(publish))
     app.view("close_case")(guarded(close_case))
     app.view("library_search")(guarded(library_search))
+    app.view("recommend")(guarded(recommend))
+    app.view("add_action")(guarded(add_action))
+    app.view("action_step")(guarded(action_step))
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -37,8 +41,8 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     state = view.get("state")
     blocks = state.get("values") if isinstance(state, dict) else None
-    for block_id, actions in (blocks or {}).items() if isinstance(blocks, dict) else ():
-        for element in actions.values() if isinstance(actions, dict) else ():
+    for block_id, elements in (blocks or {}).items() if isinstance(blocks, dict) else ():
+        for element in elements.values() if isinstance(elements, dict) else ():
             if isinstance(element, dict):
                 values[block_id] = _element_value(element)
     return values
@@ -51,6 +55,9 @@ def _element_value(element: dict[str, Any]) -> Any:
         return value if isinstance(value, str) else None
     if kind in ("static_select", "radio_buttons"):
         return _option_value(element.get("selected_option"))
+    if kind == "users_select":
+        user = element.get("selected_user")
+        return user if isinstance(user, str) else None
     if kind in ("multi_static_select", "checkboxes"):
         options = element.get("selected_options")
         chosen = [_option_value(option) for option in options] if isinstance(options, list) else []
@@ -221,3 +228,61 @@ def library_search(incoming: Incoming) -> None:
     """The search form answers in itself: the same form, with the matches under the words."""
     words = clean(_values(incoming).get("words"))
     incoming.ack(response_action="update", view=library.view(incoming, words))
+
+
+def _action_draft(incoming: Incoming) -> action_rules.ActionDraft | dict[str, str]:
+    return action_rules.draft(_values(incoming), incoming.services.partnership, incoming.today)
+
+
+def recommend(incoming: Incoming) -> None:
+    meta = incoming.metadata()
+    ref = meta.get("ref") if is_case_ref(meta.get("ref")) else None
+    national = meta.get("national") if isinstance(meta.get("national"), str) else None
+    if (view_id := _view_id(incoming)) is None or (ref is None) == (national is None):
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    incoming.answer_form(
+        incoming.run(
+            actions.recommend,
+            request_key=view_id,
+            ref=ref,
+            national=national[:200] if national else None,
+            text=_values(incoming).get("text") or "",
+            action=_action_draft(incoming),
+        )
+    )
+
+
+def _number(incoming: Incoming, key: str) -> int | None:
+    value = incoming.metadata().get(key)
+    return value if isinstance(value, int) and value > 0 else None
+
+
+def add_action(incoming: Incoming) -> None:
+    recommendation_id, view_id = _number(incoming, "recommendation"), _view_id(incoming)
+    if recommendation_id is None or view_id is None:
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    incoming.answer_form(
+        incoming.run(
+            actions.add_action, request_key=view_id, recommendation_id=recommendation_id, action=_action_draft(incoming)
+        )
+    )
+
+
+def action_step(incoming: Incoming) -> None:
+    action_id, view_id, step = _number(incoming, "action"), _view_id(incoming), incoming.metadata().get("step")
+    if action_id is None or view_id is None or step not in ("progress", "completed", "reopened"):
+        incoming.refuse_form(OUT_OF_DATE)
+        return
+    values = _values(incoming)
+    incoming.answer_form(
+        incoming.run(
+            actions.report,
+            request_key=view_id,
+            action_id=action_id,
+            step=step,
+            note=values.get("note") or "",
+            link=values.get("link") or "",
+        )
+    )

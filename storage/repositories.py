@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.audit_chain import GENESIS, entry_hash
 from storage.models import (
+    Action,
+    ActionUpdate,
     AuditEvent,
     Card,
     Case,
@@ -27,6 +29,7 @@ from storage.models import (
     OutboxMessage,
     PanelAnswer,
     ProcessedEvent,
+    Recommendation,
 )
 
 
@@ -190,8 +193,9 @@ def scrub_outbox(session: Session, case_id: int) -> int:
     ).rowcount
 
 
-def card(session: Session, case_id: int, kind: str) -> Card | None:
-    return session.scalars(select(Card).where(Card.case_id == case_id, Card.kind == kind)).one_or_none()
+def card(session: Session, case_id: int | None, kind: str) -> Card | None:
+    about = Card.case_id.is_(None) if case_id is None else Card.case_id == case_id
+    return session.scalars(select(Card).where(about, Card.kind == kind)).one_or_none()
 
 
 def _insert_unless_taken(session: Session, row: OutboxMessage | Claim | ProcessedEvent) -> bool:
@@ -372,3 +376,72 @@ def lease_home(session: Session, user_id: str, now: datetime, until: datetime) -
         .values(lease_until=until, attempts=HomeTab.attempts + 1)
     ).rowcount
     return session.get(HomeTab, user_id, populate_existing=True) if taken else None
+
+
+# -- action plans ---------------------------------------------------------------------------------
+
+
+def _action_query():
+    return select(Action).options(
+        selectinload(Action.recommendation).selectinload(Recommendation.case),
+        selectinload(Action.recommendation).selectinload(Recommendation.library_entry),
+        selectinload(Action.updates),
+    )
+
+
+def _recommendation_query():
+    return select(Recommendation).options(
+        selectinload(Recommendation.actions).selectinload(Action.updates),
+        selectinload(Recommendation.case),
+        selectinload(Recommendation.library_entry),
+    )
+
+
+def recommendation(session: Session, recommendation_id: int, *, lock: bool = False) -> Recommendation | None:
+    query = _recommendation_query().where(Recommendation.id == recommendation_id)
+    if lock:
+        query = query.with_for_update(of=Recommendation).execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def recommendation_by_request(session: Session, request_key: str) -> Recommendation | None:
+    return session.scalars(_recommendation_query().where(Recommendation.request_key == request_key)).one_or_none()
+
+
+def next_recommendation_number(session: Session, case_id: int | None, library_entry_id: int | None) -> int:
+    about = (
+        Recommendation.case_id == case_id
+        if case_id is not None
+        else Recommendation.library_entry_id == library_entry_id
+    )
+    return (session.scalar(select(func.max(Recommendation.number)).where(about)) or 0) + 1
+
+
+def action(session: Session, action_id: int, *, lock: bool = False) -> Action | None:
+    query = _action_query().where(Action.id == action_id)
+    if lock:
+        query = query.with_for_update(of=Action).execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def action_by_request(session: Session, request_key: str) -> Action | None:
+    return session.scalars(_action_query().where(Action.request_key == request_key)).one_or_none()
+
+
+def action_update(session: Session, request_key: str) -> ActionUpdate | None:
+    return session.scalars(select(ActionUpdate).where(ActionUpdate.request_key == request_key)).one_or_none()
+
+
+def actions_in(session: Session, states: tuple[str, ...], owner: str | None = None) -> list[Action]:
+    query = _action_query().where(Action.state.in_(states)).order_by(Action.due_on, Action.id)
+    if owner is not None:
+        query = query.where(Action.owner == owner)
+    return list(session.scalars(query))
+
+
+def open_action_dates(session: Session, action_id: int | None = None) -> list[Any]:
+    """(id, due_on) of every open action (or the one): all a tick needs to know what is due."""
+    query = select(Action.id, Action.due_on).where(Action.state == "open").order_by(Action.id)
+    if action_id is not None:
+        query = query.where(Action.id == action_id)
+    return list(session.execute(query))

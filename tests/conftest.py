@@ -40,6 +40,7 @@ PEOPLE = {
     "U01HEALTH": "health.lead",
     "U01HEALTH2": "health.lead2",
     "U01EDU": "education.lead",
+    "U01SCRUTINY": "scrutineer",
     "U0OUTSIDER": "someone.else",
 }
 GENERAL = "C0GENERAL"

@@ -39,6 +39,9 @@ def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
         "Published learning",
         "/cspr library bruises",
         "*1 review matches bruises*",
+        ":clipboard: *You own action 1.1 of 2026-001*",
+        ":alarm_clock: *Your action 1.1 of 2026-001 is due Fri 25 Jun 2027*",
+        "*Action 1.1 of 2026-001 is complete*",
         "Case 2026-001 closed",
         "archived #rr-2026-001",
     ]

@@ -20,6 +20,8 @@ from bot.working_days import WorkingCalendar
 from messages import render
 from messages.slack_text import clip, escape
 from storage.models import (
+    Action,
+    ActionUpdate,
     Case,
     CaseAgency,
     Decision,
@@ -29,6 +31,7 @@ from storage.models import (
     LocalReview,
     Milestone,
     PanelAnswer,
+    Recommendation,
     SignOff,
 )
 from tests.blockkit import assert_valid_message, assert_valid_view, mrkdwn_texts
@@ -306,8 +309,38 @@ def test_the_journey_after_the_decision_renders_valid_and_safe_notices():
         partnership=PARTNERSHIP,
         roles=["PPRG chair"],
         todo=[],
+        actions=[],
+        to_sign_off=[],
         reviews=[{"ref": "2026-004", "channel": "C0CASE", "target": date(2026, 7, 6), "left": "6 months left",
                   "next": "Reviewer appointed", "publication": ""}] * 30,
     )  # fmt: skip
     assert_valid_view(home)
     assert "Search the learning library" in json.dumps(home)
+
+
+def test_action_plan_cards_render_valid_and_safe():
+    case = make_case(Stage.LOCAL_REVIEW, hostile=True)
+    recommendation = Recommendation(id=7, number=1, text=HOSTILE[:1000], case=case)
+    for number, state in enumerate(("open", "completed", "signed_off", "open"), start=1):
+        action = Action(
+            id=number, number=number, agency_key="police", owner="U01POLICE", due_on=date(2026, 1, 5),
+            measure=HOSTILE[:500], state=state, signed_off_by="U01CHAIR", signed_off_at=NOW,
+        )  # fmt: skip
+        action.updates = [ActionUpdate(kind="progress", note=HOSTILE[:1000], by="U01POLICE", at=NOW)]
+        recommendation.actions.append(action)
+    facts = cards.plan_facts(recommendation, PARTNERSHIP, NOW.date())
+    card = render("recommendation_card", **facts)
+    assert_valid_message(card)
+    assert_safe(card)
+    assert [e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]] == [
+        "action_sign_off", "action_reopen", "action_reopen", "action_add"
+    ]  # fmt: skip
+    for line in facts["actions"]:
+        mine = render("action_card", line=line, label=cards.action_label(line["action"]), **facts)
+        assert_valid_message(mine)
+        assert_safe(mine)
+    assert facts["actions"][0]["overdue"] and not facts["actions"][1]["overdue"]
+    late = [{"label": cards.action_label(a), "agency": "Example Police", "action": a} for a in recommendation.actions]
+    digest = render("digest", day=NOW.date(), rows=[], late_actions=late * 10)
+    assert_valid_message(digest)
+    assert_safe(digest)

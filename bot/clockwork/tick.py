@@ -17,7 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.outcomes import Done
 from bot.review.stages import OPEN_STAGES, Stage
-from bot.review.timetable import CaseDates, Due, claim_key, digest_day, due_for_case
+from bot.review.timetable import CaseDates, Due, claim_key, digest_day, due_for_action, due_for_case
 from bot.services import Services
 from bot.usecases import reminders
 from bot.usecases.retention import apply_retention
@@ -73,17 +73,25 @@ class Clockwork:
         services = self.services
         with services.database.transaction() as session:
             cases = repositories.case_dates(session, _OPEN)
+            actions = repositories.open_action_dates(session)
         wanted: list[tuple[int, Due, str]] = []
         for row in cases:
             for due in due_for_case(_dates(row), services.partnership, services.calendar, now):
                 wanted.append((row.id, due, claim_key(row.ref, due.kind, due.slot)))
+        owed: list[tuple[int, Due, str]] = []
+        for row in actions:
+            for due in due_for_action(row.due_on, services.partnership, services.calendar, now):
+                owed.append((row.id, due, claim_key(f"action-{row.id}", due.kind, due.slot)))
         day = digest_day(services.partnership, services.calendar, now)
         digest_key = f"digest|{day.isoformat()}" if day else None
         with services.database.transaction() as session:
             taken = repositories.claimed_keys(
-                session, [key for _, _, key in wanted] + ([digest_key] if digest_key else [])
+                session, [key for _, _, key in wanted + owed] + ([digest_key] if digest_key else [])
             )
         claimed = sum(self._claim_for_case(case_id, due, key, now) for case_id, due, key in wanted if key not in taken)
+        claimed += sum(
+            self._claim_for_action(action_id, due, key, now) for action_id, due, key in owed if key not in taken
+        )
         if digest_key and digest_key not in taken:
             claimed += self._plan_digest(now)
         return claimed
@@ -101,6 +109,21 @@ class Clockwork:
             if due not in still_due or not work.claim(key, due.kind, case):
                 return 0
             reminders.for_case(work, case, due, key)
+        return 1
+
+    def _claim_for_action(self, action_id: int, due: Due, key: str, now: datetime) -> int:
+        services = self.services
+        with services.database.transaction() as session:
+            work = Work(session, services.partnership, services.calendar, now)
+            action = repositories.action(session, action_id, lock=True)
+            # Re-read under the action's lock: it may have been completed since the plan was made.
+            if action is None or action.state != "open":
+                return 0
+            if due not in due_for_action(action.due_on, services.partnership, services.calendar, now):
+                return 0
+            if not work.claim(key, due.kind, action.recommendation.case):
+                return 0
+            reminders.for_action(work, action, due, key)
         return 1
 
     def _plan_digest(self, now: datetime) -> int:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
+
+from bot.learning import actions as action_rules
 from bot.learning.entries import MATERIALS, STATUSES
 from bot.partnership import PARTNER_NAMES, Partnership
 from bot.review import local_review, panel
@@ -13,7 +16,8 @@ from bot.review.stages import CLOSABLE_STAGES, OUTCOMES, STAGE_LABELS, Stage
 from bot.working_days import WorkingCalendar
 from messages import render
 from messages.slack_text import published_label
-from storage.models import Case
+from storage import repositories
+from storage.models import Action, Card, Case, Recommendation
 
 TRIAGE = "triage"
 CASE = "case"
@@ -24,6 +28,67 @@ PUBLICATION_CASE = "publication:case"
 PUBLICATION_PPRG = "publication:pprg"
 PUBLICATION_LEARNING = "publication:learning"
 PUBLICATION_KINDS = (PUBLICATION_CASE, PUBLICATION_PPRG, PUBLICATION_LEARNING)
+# Action plans: a recommendation's card where the PPRG follows it, and each action's in its owner's DM.
+RECOMMENDATION_PREFIX = "recommendation:"
+ACTION_PREFIX = "action:"
+
+
+def recommendation_kind(recommendation_id: int) -> str:
+    return f"{RECOMMENDATION_PREFIX}{recommendation_id}"
+
+
+def action_kind(action_id: int) -> str:
+    return f"{ACTION_PREFIX}{action_id}"
+
+
+def plan_subject(recommendation: Recommendation) -> str:
+    """What a recommendation is about: its case, or the national review it came from."""
+    if recommendation.case is not None:
+        return recommendation.case.ref
+    assert recommendation.library_entry is not None
+    return f"the national review {recommendation.library_entry.title}"
+
+
+def action_label(action: Action) -> str:
+    return f"action {action.recommendation.number}.{action.number} of {plan_subject(action.recommendation)}"
+
+
+def render_stored(
+    session: Session, card: Card, partnership: Partnership, calendar: WorkingCalendar, today: date
+) -> dict[str, Any]:
+    """The message a stored card shows now, from what it is about as it is now."""
+    if card.kind.startswith((RECOMMENDATION_PREFIX, ACTION_PREFIX)):
+        number = int(card.kind.partition(":")[2])
+        if card.kind.startswith(RECOMMENDATION_PREFIX):
+            recommendation = repositories.recommendation(session, number)
+            assert recommendation is not None
+            return render("recommendation_card", **plan_facts(recommendation, partnership, today))
+        action = repositories.action(session, number)
+        assert action is not None
+        facts = plan_facts(action.recommendation, partnership, today)
+        line = next(line for line in facts["actions"] if line["action"].id == action.id)
+        return render("action_card", line=line, label=action_label(action), **facts)
+    case = repositories.case_by_id(session, card.case_id) if card.case_id is not None else None
+    assert case is not None
+    return render_card(card.kind, case, partnership, calendar, today)
+
+
+def plan_facts(recommendation: Recommendation, partnership: Partnership, today: date) -> dict[str, Any]:
+    return {
+        "recommendation": recommendation,
+        "subject": plan_subject(recommendation),
+        "actions": [
+            {
+                "action": action,
+                "agency": partnership.agency_name(action.agency_key),
+                "overdue": action_rules.overdue(action.state, action.due_on, today),
+                "state": action_rules.STATES[action.state],
+                "latest": next((u for u in reversed(action.updates) if u.note), None),
+            }
+            for action in recommendation.actions
+        ],
+        "tz": partnership.timezone,
+    }
 
 
 def endorse_kind(role: str) -> str:
@@ -31,9 +96,10 @@ def endorse_kind(role: str) -> str:
 
 
 def render_card(
-    kind: str, case: Case, partnership: Partnership, calendar: WorkingCalendar, today: date
+    kind: str, case: Case, partnership: Partnership, calendar: WorkingCalendar, today: date, *, readonly: bool = False
 ) -> dict[str, Any]:
-    facts = case_facts(case, partnership, calendar, today)
+    """The card as it is now; `readonly` (for a scrutineer) leaves out every button and free text."""
+    facts = {**case_facts(case, partnership, calendar, today), "readonly": readonly}
     if kind == TRIAGE:
         return render("triage_card", **facts)
     if kind == CASE:

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.delivery.cards import render_card
+from bot.delivery.cards import render_stored
 from bot.delivery.slack_api import CallFailure, classify
 from bot.outcomes import Done
 from bot.partnership import Partnership
@@ -312,10 +312,8 @@ class Delivery:
             with self.database.transaction() as session:
                 card = session.get(Card, card_id)
                 assert card is not None
-                case = repositories.case_by_id(session, card.case_id)
-                assert case is not None
                 today = now.astimezone(self.partnership.timezone).date()
-                message = render_card(card.kind, case, self.partnership, self.calendar, today)
+                message = render_stored(session, card, self.partnership, self.calendar, today)
                 target = card.version
             channel, ts = self._show_card(state, message)
         except Exception as exc:
@@ -330,7 +328,7 @@ class Delivery:
             card.attempts = 0
             card.next_attempt_at = None
             card.last_error = None
-            case = session.get(Case, card.case_id)
+            case = session.get(Case, card.case_id) if card.case_id is not None else None
             unarchived = case is not None and case.channel_id == channel and case.channel_archived_at is not None
         if unarchived:
             # Posting there worked, so the channel was unarchived. A transaction of its own: people's

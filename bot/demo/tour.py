@@ -274,7 +274,8 @@ class Tour:
         self.act(lambda: jo.submit(self.form(jo, "publish"), {**briefing, "published_on": "2027-06-17"}))
         self.quietly_until(at("2027-06-18T14:00"))
         self.act(lambda: dan.command("/cspr", "library bruises", channel_id=GENERAL))
-        self.quietly_until(at("2027-06-21T10:00"))
+        self.action_plan(channel)
+        self.quietly_until(at("2027-06-28T10:00"))
         self.act(lambda: sam.command("/cspr", "close", channel_id=channel))
         self.act(
             lambda: sam.submit(
@@ -282,7 +283,39 @@ class Tour:
                 {"note": "Published 17 Jun 2027. Records are in the partnership's secure store."},
             )
         )
-        self.until(at("2027-06-22T09:30"))
+        self.until(at("2027-06-29T09:30"))
+
+    def action_plan(self, channel: str) -> None:
+        """The review's recommendation becomes an action that chases itself until it is done."""
+        sam, jo, dan = (self.person(n) for n in ("pprg.chair.sam", "business.manager.jo", "csc.lead.dan"))
+        self.quietly_until(at("2027-06-18T15:00"))
+        self.act(lambda: sam.command("/cspr", "recommend", channel_id=channel))
+        self.act(
+            lambda: sam.submit(
+                self.form(sam, "recommend"),
+                {
+                    "text": "Every agency checks that staff know the bruising protocol for non-mobile babies.",
+                    "agency": "csc",
+                    "owner": dan.id,
+                    "due_on": "2027-06-25",
+                    "measure": "An audit of 20 recent cases shows the protocol followed.",
+                },
+            )
+        )
+        self.quietly_until(at("2027-06-24T11:00"))
+        dm = self.slack.dm_channel(dan.id)
+        self.act(lambda: dan.click("action_complete", channel_id=dm))
+        self.act(
+            lambda: dan.submit(
+                self.form(dan, "action_step"),
+                {
+                    "note": "Audit of 20 cases done: the protocol was followed in 19.",
+                    "link": "https://example.org/audit",
+                },
+            )
+        )
+        self.quietly_until(at("2027-06-25T10:00"))
+        self.act(lambda: jo.click("action_sign_off", channel_id=channel))
 
     def transcript(self) -> list[dict[str, Any]]:
         self._stamp()

@@ -16,6 +16,7 @@ from bot.learning.entries import MATERIALS
 from bot.partnership import PARTNER_NAMES, Partnership
 from bot.review import panel
 from bot.review.local_review import MILESTONES, PUBLICATION_DECISIONS
+from bot.review.permissions import roles_of
 from bot.review.stages import OUTCOMES
 from bot.work import BOT
 from messages.slack_text import day
@@ -142,18 +143,9 @@ def steps(
 
 
 def role_of(user: str, partnership: Partnership) -> str:
-    roles = []
-    if user in partnership.chairs:
-        roles.append("PPRG chair")
-    if user in partnership.business_managers:
-        roles.append("PPRG business manager")
-    roles += [
-        f"delegate for the {PARTNER_NAMES[r]}" for r, delegate in partnership.partners.items() if delegate == user
-    ]
-    roles += [f"lead for {a.name}" for a in partnership.agencies if user in a.leads]
     if user == BOT:
-        roles.append("the bot")
-    return "; ".join(roles) or "not in the partnership file"
+        return "the bot"
+    return "; ".join(roles_of(user, partnership)) or "not in the partnership file"
 
 
 def as_csv(found: list[Step], *, include_identifiers: bool) -> str:

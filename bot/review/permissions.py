@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from bot.partnership import Partnership
+from bot.partnership import PARTNER_NAMES, Partnership
 
 
 def may_manage(user: str, partnership: Partnership) -> bool:
@@ -52,7 +52,13 @@ def may_see_case(user: str, partnership: Partnership, involved: Collection[str])
         may_manage(user, partnership)
         or bool(partner_roles(user, partnership))
         or leads_any(user, partnership, involved)
+        or is_scrutineer(user, partnership)
     )
+
+
+def is_scrutineer(user: str, partnership: Partnership) -> bool:
+    """Read-only: figures, stages and dates; never a case channel, free text or a button."""
+    return user in partnership.scrutineers
 
 
 def may_list_cases(user: str, partnership: Partnership) -> bool:
@@ -71,3 +77,17 @@ def case_channel_members(partnership: Partnership, involved: Collection[str]) ->
 def stakeholders(partnership: Partnership, involved: Collection[str]) -> list[str]:
     """Everyone a change to a case may concern: its channel's members and the partners' delegates."""
     return list(dict.fromkeys([*case_channel_members(partnership, involved), *partnership.partners.values()]))
+
+
+def roles_of(user: str, partnership: Partnership) -> list[str]:
+    """What the partnership file makes this person, in words."""
+    roles = []
+    if user in partnership.chairs:
+        roles.append("PPRG chair")
+    if user in partnership.business_managers:
+        roles.append("PPRG business manager")
+    roles += [f"delegated safeguarding partner for the {PARTNER_NAMES[r]}" for r in partner_roles(user, partnership)]
+    roles += [f"lead for {agency.name}" for agency in partnership.agencies if user in agency.leads]
+    if is_scrutineer(user, partnership):
+        roles.append("independent scrutineer")
+    return roles

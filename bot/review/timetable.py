@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.learning import actions
 from bot.partnership import Partnership
 from bot.review import local_review, panel
 from bot.review.stages import NOTIFICATION_STAGES, REVIEW_STAGES, Stage
@@ -27,6 +28,8 @@ PANEL_CHASE = "panel_chase"  # the Panel's answer is not recorded yet
 REVIEW_REMINDER = "review_reminder"  # a local CSPR's publication target
 REVIEW_OVERDUE = "review_overdue"
 PUBLISHABLE = "publishable"  # the publication notice period has run
+ACTION_REMINDER = "action_reminder"  # an action of an action plan, to its owner
+ACTION_OVERDUE = "action_overdue"
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,19 @@ def _local_review(
         if today >= earliest:
             due.append(Due(PUBLISHABLE, "notice-given", (earliest - today).days))
     return due
+
+
+def due_for_action(due_on: date, partnership: Partnership, calendar: WorkingCalendar, now: datetime) -> list[Due]:
+    """An open action's reminder to its owner: at the reminder time on working days only."""
+    local = now.astimezone(partnership.timezone)
+    today = local.date()
+    if not calendar.is_working_day(today) or local.time() < partnership.reminders.at:
+        return []
+    slot = actions.reminder_slot(due_on, today, calendar)
+    if slot is None:
+        return []
+    kind = ACTION_OVERDUE if today > due_on else ACTION_REMINDER
+    return [Due(kind, slot, calendar.days_left(today, due_on))]
 
 
 def digest_day(partnership: Partnership, calendar: WorkingCalendar, now: datetime) -> date | None:

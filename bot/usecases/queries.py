@@ -60,7 +60,8 @@ def case_status(work: Work, actor: str, channel_id: str, ref: str | None) -> Out
     if not permissions.may_see_case(actor, work.partnership, [link.agency_key for link in case.agencies]):
         return not_allowed(f"You are not part of case {case.ref}.")
     kind = cards.TRIAGE if case.channel_id is None else cards.CASE
-    card = cards.render_card(kind, case, work.partnership, work.calendar, work.today)
+    readonly = permissions.is_scrutineer(actor, work.partnership)
+    card = cards.render_card(kind, case, work.partnership, work.calendar, work.today, readonly=readonly)
     return Done(changed=False, data={"message": card})
 
 

@@ -6,10 +6,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot.delivery import cards
+from bot.learning.actions import overdue
 from bot.review.local_review import MILESTONES, next_milestone
 from bot.review.outstanding import summary, waiting_on
 from bot.review.stages import OPEN_STAGES, STAGE_LABELS, Stage
 from bot.review.timetable import (
+    ACTION_OVERDUE,
     COUNTDOWN,
     NOTIFICATION,
     NOTIFICATION_OVERDUE,
@@ -25,7 +27,7 @@ from bot.usecases.queries import by_urgency, countdown
 from bot.work import BOT, Work
 from messages import render
 from storage import repositories
-from storage.models import Case
+from storage.models import Action, Case
 
 
 def _end_of_today(work: Work) -> datetime:
@@ -107,6 +109,19 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
     work.audit(BOT, f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
 
 
+def for_action(work: Work, action: Action, due: Due, claim_key: str) -> None:
+    """An owner's reminder of their action, by direct message, while it is still open that day."""
+    message = render(
+        "action_reminder",
+        action=action,
+        label=cards.action_label(action),
+        overdue=due.kind == ACTION_OVERDUE,
+        days_left=due.days_left,
+    )
+    work.notify(f"{claim_key}|dm", action.owner, message, action.recommendation.case, expires_at=_end_of_today(work))
+    work.audit(BOT, f"{due.kind}_queued", action.recommendation.case, action_id=action.id, slot=due.slot)
+
+
 def digest(work: Work, day: date, claim_key: str) -> None:
     """The PPRG's daily digest (case references and statuses only) and each person's own list."""
     rows = []
@@ -135,8 +150,20 @@ def digest(work: Work, day: date, claim_key: str) -> None:
                     )
     rows.sort(key=by_urgency)
     expires = _end_of_today(work)
+    late = [
+        {
+            "label": cards.action_label(action),
+            "agency": work.partnership.agency_name(action.agency_key),
+            "action": action,
+        }
+        for action in repositories.actions_in(work.session, ("open",))
+        if overdue(action.state, action.due_on, day)
+    ]
     work.notify(
-        f"{claim_key}|pprg", work.partnership.pprg_channel, render("digest", day=day, rows=rows), expires_at=expires
+        f"{claim_key}|pprg",
+        work.partnership.pprg_channel,
+        render("digest", day=day, rows=rows, late_actions=late),
+        expires_at=expires,
     )
     for person, items in personal.items():
         work.notify(
