@@ -17,6 +17,9 @@ import yaml
 
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+TEAMS_CHANNEL_ID = re.compile(r"^19:[A-Za-z0-9_-]{1,80}@thread\.(tacv2|skype)$")
+PLATFORMS = ("slack", "teams")
 AGENCY_KEY = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
 # Slack channel names: lowercase letters, digits, hyphens; room left for "-2026-004-2".
 CHANNEL_PREFIX = re.compile(r"^[a-z0-9][a-z0-9-]{0,20}$")
@@ -53,6 +56,38 @@ class Retention:
 
 
 @dataclass(frozen=True)
+class Identities:
+    """How a platform names people and channels, for checking the partnership file."""
+
+    user: re.Pattern[str]
+    person: str  # what a person's id is called, and an example of one
+    person_example: str
+    channel: re.Pattern[str]
+    channel_example: str
+
+
+IDENTITIES = {
+    "slack": Identities(USER_ID, "Slack user ID", "U0123ABCD", CHANNEL_ID, "a Slack channel ID (like C0123ABCD)"),
+    "teams": Identities(
+        GUID,
+        "Entra object ID",
+        "6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c",
+        TEAMS_CHANNEL_ID,
+        "a Teams channel ID (like 19:abc123@thread.tacv2)",
+    ),
+}
+CASE_SPACES = ("group_chat", "private_channel")
+
+
+@dataclass(frozen=True)
+class TeamsSettings:
+    tenant_id: str
+    pprg_team: str  # the team whose channel is the PPRG channel
+    case_space: str = "group_chat"  # a group chat per case, or a private channel in `case_space_team`
+    case_space_team: str | None = None
+
+
+@dataclass(frozen=True)
 class Reporting:
     year_starts: tuple[int, int] = (4, 1)  # (month, day): the partnership's reporting year
     suppress_below: int = 5  # counts of children by a personal characteristic below this are not shown
@@ -79,6 +114,8 @@ class Partnership:
     # Read-only: figures, stages and dates, never a case channel or free text about a child.
     scrutineers: tuple[str, ...] = ()
     report: Reporting = Reporting()
+    platform: str = "slack"  # where the partnership works: slack | teams
+    teams: TeamsSettings | None = None  # for a partnership on Teams
 
     def agency(self, key: str) -> Agency | None:
         return next((a for a in self.agencies if a.key == key), None)
@@ -156,6 +193,10 @@ def _refuse_hostile_structure(text: str, source: str) -> None:
             depth -= 1
 
 
+def _article(noun: str) -> str:
+    return "an" if noun[0] in "AEIOU" else "a"
+
+
 def _printable(text: str) -> str:
     """Text from the file, safe to print on one line: control characters shown escaped."""
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
@@ -167,6 +208,7 @@ class _Reader:
     def __init__(self, loader: yaml.SafeLoader) -> None:
         self._loader = loader
         self.problems: list[str] = []
+        self.ids = IDENTITIES["slack"]
 
     def problem(self, node: yaml.Node | None, key: str, message: str) -> None:
         line = f"line {node.start_mark.line + 1}, " if node is not None else ""
@@ -216,13 +258,17 @@ class _Reader:
         return value.strip()
 
     def user(self, node: yaml.Node, key: str) -> str | None:
-        return self.text(node, key, USER_ID, "is not a Slack user ID (like U0123ABCD)")
+        ids = self.ids
+        return self.text(node, key, ids.user, f"is not {_article(ids.person)} {ids.person} (like {ids.person_example})")
+
+    def channel(self, node: yaml.Node | None, key: str) -> str | None:
+        return self.text(node, key, self.ids.channel, f"is not {self.ids.channel_example}")
 
     def users(self, node: yaml.Node | None, key: str, *, required: bool) -> tuple[str, ...]:
         if node is None:
             return ()
         if not isinstance(node, yaml.SequenceNode):
-            self.problem(node, key, "should be a list of Slack user IDs, like [U0123ABCD]")
+            self.problem(node, key, f"should be a list of {self.ids.person}s, like [{self.ids.person_example}]")
             return ()
         users = []
         for i, item in enumerate(node.value):
@@ -232,8 +278,43 @@ class _Reader:
             elif user:
                 users.append(user)
         if required and not node.value:
-            self.problem(node, key, "needs at least one Slack user ID")
+            self.problem(node, key, f"needs at least one {self.ids.person}")
         return tuple(users)
+
+    def platform(self, node: yaml.Node | None) -> str:
+        if node is None:
+            return "slack"
+        value = self.text(node, "platform")
+        if value not in PLATFORMS:
+            self.problem(node, "platform", f"{value!r} is not one of {', '.join(PLATFORMS)}")
+            return "slack"
+        return value
+
+    def teams(self, node: yaml.Node | None) -> TeamsSettings | None:
+        if node is None:
+            self.problem(None, "teams", "is required on Teams: tenant_id and pprg_team")
+            return None
+        fields = self.mapping(
+            node, "teams", {"tenant_id": True, "pprg_team": True, "case_space": False, "case_space_team": False}
+        )
+        hint = "is not an Entra ID (like 6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c)"
+        tenant = self.text(fields.get("tenant_id"), "teams.tenant_id", GUID, hint)
+        pprg_team = self.text(fields.get("pprg_team"), "teams.pprg_team", GUID, hint)
+        space = "group_chat"
+        if "case_space" in fields:
+            space = self.text(fields["case_space"], "teams.case_space") or space
+            if space not in CASE_SPACES:
+                self.problem(
+                    fields["case_space"], "teams.case_space", f"{space!r} is not one of {', '.join(CASE_SPACES)}"
+                )
+        space_team = None
+        if "case_space_team" in fields:
+            space_team = self.text(fields["case_space_team"], "teams.case_space_team", GUID, hint)
+        if space == "private_channel" and space_team is None and "case_space_team" not in fields:
+            self.problem(node, "teams.case_space_team", "is required for private channels: the team to make them in")
+        if tenant is None or pprg_team is None:
+            return None
+        return TeamsSettings(tenant_id=tenant, pprg_team=pprg_team, case_space=space, case_space_team=space_team)
 
     def clock_time(self, node: yaml.Node | None, key: str, default: time) -> time:
         if node is None:
@@ -270,13 +351,18 @@ class _Reader:
                 "publication_notice_working_days": False,
                 "scrutineers": False,
                 "report": False,
+                "platform": False,
+                "teams": False,
             },
         )
+        platform = self.platform(top.get("platform"))
+        self.ids = IDENTITIES[platform]
+        teams = self.teams(top.get("teams")) if platform == "teams" else None
+        if platform == "slack" and "teams" in top:
+            self.problem(top["teams"], "teams", "is only for a partnership on Teams (platform: teams)")
         name = self.text(top.get("partnership"), "partnership")
         zone = self.timezone(top.get("timezone"))
-        pprg = self.text(
-            top.get("pprg_channel"), "pprg_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)"
-        )
+        pprg = self.channel(top.get("pprg_channel"), "pprg_channel")
         prefix = "rr"
         if "channel_prefix" in top:
             prefix = (
@@ -301,9 +387,7 @@ class _Reader:
         retention = self.retention(top.get("retention"))
         learning = None
         if "learning_channel" in top:
-            learning = self.text(
-                top["learning_channel"], "learning_channel", CHANNEL_ID, "is not a Slack channel ID (like C0123ABCD)"
-            )
+            learning = self.channel(top["learning_channel"], "learning_channel")
         notice = self.whole_number(
             top.get("publication_notice_working_days"), "publication_notice_working_days", 7, 0, 60
         )
@@ -328,6 +412,8 @@ class _Reader:
             publication_notice_working_days=notice,
             scrutineers=scrutineers,
             report=report,
+            platform=platform,
+            teams=teams,
         )
 
     def timezone(self, node: yaml.Node | None) -> ZoneInfo:

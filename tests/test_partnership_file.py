@@ -81,3 +81,49 @@ def test_a_missing_file_says_how_to_fix_it(tmp_path):
     with pytest.raises(PartnershipFileError) as raised:
         load(tmp_path / "nope.yaml")
     assert "set CSPR_CONFIG" in raised.value.problems[0]
+
+
+TEAMS = """partnership: Example
+platform: teams
+teams: {tenant_id: 0f1e2d3c-4b5a-4697-8877-665544332211, pprg_team: 11111111-2222-4333-8444-555555555555}
+pprg_channel: "19:pprg0channel@thread.tacv2"
+chairs: [6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c]
+scrutineers: [7a1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c]
+agencies:
+  - {key: police, name: Police, leads: [8b1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c]}
+"""
+
+
+def test_a_partnership_on_teams_names_people_by_entra_id_and_its_channels_by_teams_id():
+    partnership = parse(TEAMS)
+    assert partnership.platform == "teams"
+    assert partnership.teams.tenant_id == "0f1e2d3c-4b5a-4697-8877-665544332211"
+    assert (partnership.teams.case_space, partnership.teams.case_space_team) == ("group_chat", None)
+    assert partnership.pprg_channel == "19:pprg0channel@thread.tacv2"
+    assert partnership.chairs == ("6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c",)
+
+
+def test_the_file_is_checked_for_the_platform_it_names():
+    slack_ids_on_teams = TEAMS.replace("6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c", "U01CHAIR").replace(
+        '"19:pprg0channel@thread.tacv2"', "C0123PPRG"
+    )
+    assert problems(slack_ids_on_teams) == [
+        "line 4, pprg_channel: 'C0123PPRG' is not a Teams channel ID (like 19:abc123@thread.tacv2)",
+        "line 5, chairs[0]: 'U01CHAIR' is not an Entra object ID (like 6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c)",
+    ]
+    assert problems(TEAMS.replace("platform: teams", "platform: zoom")) == [
+        "line 2, platform: 'zoom' is not one of slack, teams",
+        "line 3, teams: is only for a partnership on Teams (platform: teams)",
+        "line 4, pprg_channel: '19:pprg0channel@thread.tacv2' is not a Slack channel ID (like C0123ABCD)",
+        "line 5, chairs[0]: '6f1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c' is not a Slack user ID (like U0123ABCD)",
+        "line 8, agencies[0].leads[0]: '8b1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c' is not a Slack user ID (like U0123ABCD)",
+        "line 6, scrutineers[0]: '7a1c2b3a-0d4e-4f5a-8b6c-7d8e9f0a1b2c' is not a Slack user ID (like U0123ABCD)",
+    ]
+    private = TEAMS.replace(
+        "pprg_team: 11111111-2222-4333-8444-555555555555}",
+        "pprg_team: 11111111-2222-4333-8444-555555555555, case_space: private_channel}",
+    )
+    assert problems(private) == [
+        "line 3, teams.case_space_team: is required for private channels: the team to make them in"
+    ]
+    assert problems(TEAMS.replace("teams: {tenant_id", "teems: {tenant_id"))[0].startswith("line 3, teems: unknown key")
