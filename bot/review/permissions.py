@@ -71,3 +71,9 @@ def case_channel_members(partnership: Partnership, involved: Collection[str]) ->
 def stakeholders(partnership: Partnership, involved: Collection[str]) -> list[str]:
     """Everyone a change to a case may concern: its channel's members and the partners' delegates."""
     return list(dict.fromkeys([*case_channel_members(partnership, involved), *partnership.partners.values()]))
+
+
+def may_see_reports(user: str, partnership: Partnership) -> bool:
+    """The partnership's figures: the PPRG chair and business managers, the safeguarding partners'
+    delegates and the scrutineers. Agency leads see their own cases, not the partnership's."""
+    return may_manage(user, partnership) or bool(partner_roles(user, partnership)) or user in partnership.scrutineers

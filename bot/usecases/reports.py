@@ -1,15 +1,19 @@
-"""The yearly report: its figures."""
+"""The yearly report: its figures for the command line, and its headline and charts in Slack."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot.desk import read_only
-from bot.outcomes import Done, Outcome
+from bot.outcomes import Done, Outcome, Refused, not_allowed
 from bot.reporting import figures, records
-from bot.reporting.period import Period, year_of
+from bot.reporting.period import Period, reporting_year, year_of
+from bot.review import permissions
+from bot.review.stages import NOTIFICATION_WORKING_DAYS, RAPID_REVIEW_WORKING_DAYS
 from bot.work import Work
+from messages import render
 from storage import repositories
 
 
@@ -33,3 +37,39 @@ def yearly(work: Work, actor: str, start: date | None = None, end: date | None =
     else:
         period = Period(start, end)
     return Done(changed=False, data={"report": _figures(work, period)})
+
+
+def in_slack(work: Work, actor: str, year: int | None) -> Outcome:
+    """The headline figures of a reporting year for the person asking, and its charts queued for
+    their direct messages. Nothing else is written: the report only reads."""
+    partnership = work.partnership
+    if not permissions.may_see_reports(actor, partnership):
+        return not_allowed(
+            "Only the PPRG chair and business managers, the safeguarding partners' delegates and the "
+            "scrutineers can see the yearly report."
+        )
+    current = year_of(work.today, partnership.report.year_starts)
+    if year is not None and year > current.start.year:
+        return Refused(f"The reporting year starting in {year} has not begun yet.")
+    period = current if year is None else reporting_year(year, partnership.report.year_starts)
+    report = _figures(work, period)
+    # The same person asking for the same year at the same moment gets one image.
+    key = f"report|{actor}|{period.start.isoformat()}|{work.now.isoformat()}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:8]
+    label = report["about"]["period"].replace("/", "-").replace(" ", "-").lower()
+    work.report_image(
+        key,
+        actor,
+        {
+            "report": report,
+            "filename": f"case-reviews-{label}-{digest}.png",
+            "title": f"Case reviews {report['about']['period']}: charts",
+        },
+    )
+    message = render(
+        "report_headline",
+        report=report,
+        notification_days=NOTIFICATION_WORKING_DAYS,
+        review_days=RAPID_REVIEW_WORKING_DAYS,
+    )
+    return Done(data={"message": message})
