@@ -424,20 +424,20 @@ def report_rows(session: Session, start: datetime, end: datetime) -> dict[str, l
         .where(live_case)
         .order_by(SignOff.id)
     )
-    actions = (
-        select(
-            Action.id,
-            Action.agency_key,
-            Action.created_at,
-            Action.due_on,
-            Action.signed_off_at,
-            Case.ref,
-            Recommendation.library_entry_id,
-            LibraryEntry.published.label("entry_published"),
+    # The review a recommendation comes from: its case, or a national review in the library.
+    review = (Case.ref, Recommendation.library_entry_id, LibraryEntry.published.label("entry_published"))
+
+    def with_review(query: Any) -> Any:
+        return query.outerjoin(Case, Case.id == Recommendation.case_id).outerjoin(
+            LibraryEntry, LibraryEntry.id == Recommendation.library_entry_id
         )
-        .join(Recommendation, Recommendation.id == Action.recommendation_id)
-        .outerjoin(Case, Case.id == Recommendation.case_id)
-        .outerjoin(LibraryEntry, LibraryEntry.id == Recommendation.library_entry_id)
+
+    actions = (
+        with_review(
+            select(Action.id, Action.agency_key, Action.created_at, Action.due_on, Action.signed_off_at, *review).join(
+                Recommendation, Recommendation.id == Action.recommendation_id
+            )
+        )
         .where(live_action)
         .order_by(Action.id)
     )
@@ -448,14 +448,7 @@ def report_rows(session: Session, start: datetime, end: datetime) -> dict[str, l
         .order_by(ActionUpdate.at, ActionUpdate.id)
     )
     recommendations = (
-        select(
-            Recommendation.created_at,
-            Case.ref,
-            Recommendation.library_entry_id,
-            LibraryEntry.published.label("entry_published"),
-        )
-        .outerjoin(Case, Case.id == Recommendation.case_id)
-        .outerjoin(LibraryEntry, LibraryEntry.id == Recommendation.library_entry_id)
+        with_review(select(Recommendation.created_at, *review))
         .where(Recommendation.created_at < end)
         .order_by(Recommendation.id)
     )

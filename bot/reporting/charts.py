@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 from matplotlib.axes import Axes  # noqa: E402  (after choosing the backend)
 from matplotlib.figure import Figure  # noqa: E402
 
+from bot.reporting.figures import ACTION_STATES  # noqa: E402
 from bot.review.stages import RAPID_REVIEW_WORKING_DAYS  # noqa: E402
 
 matplotlib.rcParams.update(
@@ -37,12 +38,8 @@ matplotlib.rcParams.update(
 
 # Okabe and Ito's palette: told apart with every kind of colour blindness.
 BLUE, ORANGE, GREEN, VERMILION, SKY, GREY = "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#8C8C8C"
-STATES = (
-    ("completed", "Completed", GREEN),
-    ("awaiting_signoff", "Awaiting sign-off", SKY),
-    ("open", "Open, not yet due", GREY),
-    ("overdue", "Overdue", VERMILION),
-)
+# Stacked from done to overdue.
+STATE_COLOURS = {"completed": GREEN, "awaiting_signoff": SKY, "open": GREY, "overdue": VERMILION}
 SERIES = (
     ("notifications", "Notifications", BLUE),
     ("rapid_reviews", "Rapid reviews", ORANGE),
@@ -138,7 +135,8 @@ def actions_by_state(ax: Axes, report: dict[str, Any]) -> None:
     agencies = report["agencies"]
     rows = range(len(agencies))
     left = [0] * len(agencies)
-    for key, name, colour in STATES:
+    for key, colour in STATE_COLOURS.items():
+        name = ACTION_STATES[key]
         counts = [agency["actions"][key] for agency in agencies]
         ax.barh(rows, counts, left=left, color=colour, label=name)
         for row, count in enumerate(counts):

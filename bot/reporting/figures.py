@@ -48,7 +48,12 @@ from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, HARMS
 from bot.review.stages import OUTCOMES
 from bot.working_days import WorkingCalendar
 
-ACTION_STATES = ("open", "overdue", "awaiting_signoff", "completed")
+ACTION_STATES = {
+    "open": "Open, not yet due",
+    "overdue": "Overdue",
+    "awaiting_signoff": "Awaiting sign-off",
+    "completed": "Completed",
+}
 PUBLISHED_STATUSES = ("published", "summary_only")
 
 
@@ -390,7 +395,7 @@ def _recommendations(records: Records, actions: list[tuple[ActionRecord, str]], 
         states.setdefault(action.review, []).append(state)
     shown = {r.review for r in made} | set(states)
     by_review = Counter(r.review for r in records.recommendations if r.created_on <= period.end)
-    national = sum(1 for r in made if r.review.key.startswith("national-"))
+    national = sum(1 for r in made if r.review.national)
     return {
         "recommendations": {
             "made": len(made),
@@ -404,6 +409,6 @@ def _recommendations(records: Records, actions: list[tuple[ActionRecord, str]], 
                 "recommendations": by_review[review],
                 "actions": _by_state(states.get(review, [])),
             }
-            for review in sorted(shown, key=lambda r: (r.key.startswith("national-"), r.key))
+            for review in sorted(shown, key=lambda r: (r.national, r.key))
         ],
     }

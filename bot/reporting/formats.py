@@ -18,17 +18,11 @@ from typing import Any
 from markupsafe import Markup
 
 from bot.reporting import charts, fonts
+from bot.reporting.figures import ACTION_STATES
 from bot.review import panel
 from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, HARMS
 from bot.review.stages import NOTIFICATION_WORKING_DAYS, OUTCOMES, RAPID_REVIEW_WORKING_DAYS
 from messages.html import render_page
-
-ACTION_STATE_LABELS = {
-    "open": "Open, not yet due",
-    "overdue": "Overdue",
-    "awaiting_signoff": "Awaiting sign-off",
-    "completed": "Completed (signed off)",
-}
 
 
 def as_json(report: dict[str, Any]) -> str:
@@ -71,7 +65,7 @@ def as_html(report: dict[str, Any]) -> str:
             "age_band": AGE_BANDS,
             "harm": HARMS,
             "abuse_types": ABUSE_TYPES,
-            "states": ACTION_STATE_LABELS,
+            "states": ACTION_STATES,
         },
         notification_days=NOTIFICATION_WORKING_DAYS,
         review_days=RAPID_REVIEW_WORKING_DAYS,

@@ -46,6 +46,7 @@ class Review:
 
     key: str  # the case reference, or "national-<library entry>"
     label: str
+    national: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,7 @@ def _day(moment: datetime | None, zone: ZoneInfo) -> date | None:
 def review(ref: str | None, entry_id: int | None, entry_published: str | None) -> Review:
     if ref is not None:
         return Review(ref, ref)
-    return Review(f"national-{entry_id}", f"National review ({published_label(entry_published)})")
+    return Review(f"national-{entry_id}", f"National review ({published_label(entry_published)})", national=True)
 
 
 def from_rows(rows: dict[str, list[Any]], zone: ZoneInfo) -> Records:
