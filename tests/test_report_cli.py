@@ -65,6 +65,7 @@ def test_the_partnership_file_sets_the_year_and_the_threshold(tmp_path: Path):
         (["--format", "json", "--from", "2026-04-01", "--to", "31/03/2027"], "--to '31/03/2027' is not a date like 2026-04-01"),
         (["--format", "json", "--from", "2026-04-01", "--to", "2026-03-31"], "the period ends (2026-03-31) before it starts (2026-04-01)"),
         (["--format", "json", "--from", "2026-04-01", "--to", "2031-04-01"], "the period is longer than 5 years: report on 5 years or fewer at a time"),
+        (["--format", "json", "--from", "0001-01-01", "--to", "0001-12-31"], "give dates from 1900 to 2199"),
         (["--format", "html", "--output", "{tmp}/missing/report.html"], "cannot write {tmp}/missing/report.html: the folder {tmp}/missing does not exist"),
         (["--format", "html", "--output", "{tmp}"], "cannot write {tmp}: it is a folder"),
     ],

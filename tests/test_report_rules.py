@@ -34,6 +34,8 @@ def test_a_period_may_not_end_before_it_starts_or_run_beyond_5_years():
     assert period.problem(date(2026, 4, 1), date(2031, 4, 1)) == (
         "the period is longer than 5 years: report on 5 years or fewer at a time"
     )
+    assert period.problem(date(1, 1, 1), date(1, 12, 31)) == "give dates from 1900 to 2199"
+    assert period.problem(date(2026, 4, 1), date(9999, 12, 31)) == "give dates from 1900 to 2199"
 
 
 def test_quarters_run_three_months_from_the_first_day_and_stop_at_the_last():

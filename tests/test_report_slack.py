@@ -143,6 +143,7 @@ def test_the_year_is_this_reporting_year_unless_one_is_named_and_begun(bot: Runn
     # open, 2024-001's health one (due 30 Jun) too; the three overdue ones still are.
     assert "Actions from reviews: 6 in the period: 1 completed, 0 awaiting sign-off, 2 open, 3 overdue" in read
     assert _ask(bot, SCRUTINEER, "report 2026")[1] == "The reporting year starting in 2026 has not begun yet."
+    assert _ask(bot, SCRUTINEER, "report 0000")[1] == "Give a year from 1900, like `/cspr report 2025`."
     assert _ask(bot, SCRUTINEER, "report 20x4")[1] == (
         "`20x4` is not a year: `/cspr report 2026` is the reporting year that starts in 2026."
     )

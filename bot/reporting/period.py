@@ -11,6 +11,8 @@ from dateutil.relativedelta import relativedelta
 from messages.slack_text import day
 
 MAX_YEARS = 5
+# Far enough either way for any record, and clear of the edges of the calendar's arithmetic.
+YEARS = range(1900, 2200)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def year_of(today: date, year_starts: tuple[int, int]) -> Period:
 
 def problem(start: date, end: date) -> str | None:
     """Why no report can cover these days, or None."""
+    if start.year not in YEARS or end.year not in YEARS:
+        return f"give dates from {YEARS.start} to {YEARS.stop - 1}"
     if end < start:
         return f"the period ends ({end.isoformat()}) before it starts ({start.isoformat()})"
     if end >= start + relativedelta(years=MAX_YEARS):

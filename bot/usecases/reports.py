@@ -9,7 +9,7 @@ from typing import Any
 from bot.desk import read_only
 from bot.outcomes import Done, Outcome, Refused, not_allowed
 from bot.reporting import figures, records
-from bot.reporting.period import Period, reporting_year, year_of
+from bot.reporting.period import YEARS, Period, reporting_year, year_of
 from bot.review import permissions
 from bot.review.stages import NOTIFICATION_WORKING_DAYS, RAPID_REVIEW_WORKING_DAYS
 from bot.work import Work
@@ -51,6 +51,8 @@ def in_slack(work: Work, actor: str, year: int | None) -> Outcome:
     current = year_of(work.today, partnership.report.year_starts)
     if year is not None and year > current.start.year:
         return Refused(f"The reporting year starting in {year} has not begun yet.")
+    if year is not None and year not in YEARS:
+        return Refused(f"Give a year from {YEARS.start}, like `/cspr report {current.start.year}`.")
     period = current if year is None else reporting_year(year, partnership.report.year_starts)
     report = _figures(work, period)
     # The same person asking for the same year at the same moment gets one image.
