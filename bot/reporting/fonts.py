@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from fontTools import subset
 from fontTools.ttLib import TTFont
 
 FAMILY = "Report Sans"
+# The subsetter tells of every table it prunes at INFO, which the command line would print.
+logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 LETTERS = (
     "".join(chr(code) for code in range(0x20, 0x7F))
     + "".join(chr(code) for code in range(0xA0, 0x100))
