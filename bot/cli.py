@@ -10,7 +10,7 @@ import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,12 +24,12 @@ from bot.delivery.slack_api import make_client
 from bot.learning import files
 from bot.outcomes import Done, Refused
 from bot.partnership import PartnershipFileError
-from bot.reporting import timeline
+from bot.reporting import period, timeline
 from bot.review.stages import is_case_ref
 from bot.runner import CommandFailed, Runner, open_database
 from bot.services import Services
 from bot.settings import SettingError, Settings
-from bot.usecases import exports, library
+from bot.usecases import exports, library, reports
 from bot.usecases.retention import FREE_TEXT
 from storage import audit_chain, repositories
 
@@ -104,6 +104,16 @@ def _parser() -> argparse.ArgumentParser:
         help="also the child's identifier, the summary and every note typed (this use is audited)",
     )
     export.set_defaults(run=_export)
+
+    report = commands.add_parser("report", help="write the yearly report on case reviews: its figures and charts")
+    report.add_argument(
+        "--from", dest="start", metavar="YYYY-MM-DD", help="the first day (default: this reporting year's)"
+    )
+    report.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="the last day, at most 5 years on")
+    # Checked by the command rather than by argparse, so a mistake is one line, not a usage page.
+    report.add_argument("--format", metavar="html|csv|json", help="html (one self-contained page), csv or json")
+    report.add_argument("--output", type=_output_file, metavar="FILE", help="write here instead of to standard output")
+    report.set_defaults(run=_report)
 
     library = commands.add_parser("library", help="the learning library of published reviews")
     library_commands = library.add_subparsers(dest="library_command", required=True)
@@ -185,6 +195,38 @@ def _write(text: str, output: Path | None) -> None:
         return
     output.write_text(text, encoding="utf-8")
     print(f"cspr-bot: written to {output}", file=sys.stderr)
+
+
+REPORT_FORMATS = ("html", "csv", "json")
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CommandFailed(f"{option} {value!r} is not a date like 2026-04-01") from None
+
+
+def _report(args: argparse.Namespace) -> int:
+    if args.format not in REPORT_FORMATS:
+        given = "no --format" if args.format is None else f"--format {args.format!r}"
+        raise CommandFailed(f"{given}: give --format html, csv or json")
+    if (args.start is None) != (args.end is None):
+        raise CommandFailed("give both --from and --to, or neither for this reporting year")
+    start = end = None
+    if args.start is not None:
+        start, end = _day(args.start, "--from"), _day(args.end, "--to")
+        if problem := period.problem(start, end):
+            raise CommandFailed(problem)
+    with _services(Settings.from_env()) as services:
+        outcome = services.desk.run(SystemClock().now(), reports.yearly, _actor(), start=start, end=end)
+    assert isinstance(outcome, Done)
+    # Only here: the charts' matplotlib takes a while to load, and no other command needs it.
+    from bot.reporting import formats
+
+    write = {"html": formats.as_html, "csv": formats.as_csv, "json": formats.as_json}[args.format]
+    _write(write(outcome.data["report"]), args.output)
+    return 0
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -78,6 +78,10 @@ class Work:
     def open_channel(self, key: str, case: Case, started_by: str) -> bool:
         return self._claim(key, "open_channel", case, {"started_by": started_by})
 
+    def report_image(self, key: str, user: str, payload: dict[str, Any]) -> bool:
+        """Send a report's charts to `user` as an image in their direct messages, once per `key`."""
+        return self._claim(key, "report_image", None, {"to": user, **payload})
+
     def archive_channel(self, key: str, case: Case) -> bool:
         """Archive the case channel once everything queued for it has been posted."""
         return self._claim(key, "archive", case, {})

@@ -11,7 +11,7 @@ from bot.outcomes import Done
 from bot.review.local_review import NOT_PUBLISHED
 from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
 from bot.review.stages import is_case_ref
-from bot.usecases import local_reviews, queries, signoffs
+from bot.usecases import local_reviews, queries, reports, signoffs
 from handlers import forms, library
 from handlers.guard import Incoming, guarded
 from messages import render
@@ -50,6 +50,8 @@ def cspr(incoming: Incoming) -> None:
     elif name == "recommend" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
         incoming.ack()
         forms.open_recommend(incoming, ref=arguments[0] if arguments else None)
+    elif name == "report" and len(arguments) <= 1:
+        report(incoming, arguments[0] if arguments else None)
     elif name == "help" and not arguments:
         incoming.ack(**render("help", problem=None))
     else:
@@ -122,3 +124,16 @@ def add_agency(incoming: Incoming, agency_key: str) -> None:
     incoming.show(
         incoming.run(signoffs.add_agency, channel_id=incoming.body.get("channel_id", ""), agency_key=agency_key)
     )
+
+
+def report(incoming: Incoming, year: str | None) -> None:
+    """The headline figures of a reporting year, here and now; its charts follow by direct message."""
+    if year is not None and not (len(year) == 4 and year.isascii() and year.isdigit()):
+        typed = clean(year)[:20].replace("`", "'")
+        incoming.tell(f"`{typed}` is not a year: `/cspr report 2026` is the reporting year that starts in 2026.")
+        return
+    outcome = incoming.run(reports.in_slack, year=int(year) if year else None)
+    if isinstance(outcome, Done):
+        incoming.ack(**outcome.data["message"])
+    else:
+        incoming.show(outcome)

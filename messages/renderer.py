@@ -44,6 +44,7 @@ _env.filters.update(
     mention=slack_text.mention,
     channel=slack_text.channel_link,
     day=slack_text.day,
+    iso_day=slack_text.iso_day,
     moment=slack_text.moment,
     days_left=slack_text.days_left,
     working_days=slack_text.working_days,

@@ -44,6 +44,11 @@ def day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
+def iso_day(text: str) -> str:
+    """An ISO date (2026-01-08) as the partnership writes it: Thu 8 Jan 2026."""
+    return day(date.fromisoformat(text))
+
+
 _MONTHS = "January February March April May June July August September October November December".split()
 
 

@@ -30,6 +30,7 @@ from storage.models import (
     PanelAnswer,
     ProcessedEvent,
     Recommendation,
+    SignOff,
 )
 
 
@@ -445,3 +446,91 @@ def open_action_dates(session: Session, action_id: int | None = None) -> list[An
     if action_id is not None:
         query = query.where(Action.id == action_id)
     return list(session.execute(query))
+
+
+# -- the yearly report ------------------------------------------------------------------------------
+
+
+def report_rows(session: Session, start: datetime, end: datetime) -> dict[str, list[Any]]:
+    """Everything a report on `start` to `end` (UTC, the end excluded) counts, as rows of
+    references, dates, stages, agencies and codes: never a child's identifier, a summary, a note or
+    a title. Cases referred before the end and not closed before the start (nothing more happens
+    to a case once it is closed); actions made before the end and not signed off before the start,
+    with their completions and reopenings; recommendations made before the end; the library."""
+    published = aliased(Milestone)
+    live_case = and_(Case.referred_at < end, or_(Case.closed_at.is_(None), Case.closed_at >= start))
+    live_action = and_(Action.created_at < end, or_(Action.signed_off_at.is_(None), Action.signed_off_at >= start))
+    cases = (
+        select(
+            Case.id,
+            Case.ref,
+            Case.referred_at,
+            Case.age_band,
+            Case.harm,
+            Case.abuse_types,
+            Case.aware_on,
+            Case.notified_on,
+            Case.sent_to_panel_on,
+            Case.closed_at,
+            Case.closed_reason,
+            Decision.outcome,
+            Decision.final_at,
+            PanelAnswer.answer.label("panel_answer"),
+            PanelAnswer.answered_on,
+            LocalReview.decided_on.label("review_decided_on"),
+            LocalReview.publication_decided_at,
+            published.on.label("published_on"),
+        )
+        .outerjoin(Decision, Decision.case_id == Case.id)
+        .outerjoin(PanelAnswer, PanelAnswer.case_id == Case.id)
+        .outerjoin(LocalReview, LocalReview.case_id == Case.id)
+        .outerjoin(published, and_(published.case_id == Case.id, published.key == "published"))
+        .where(live_case)
+        .order_by(Case.id)
+    )
+    signoffs = (
+        select(SignOff.case_id, SignOff.agency_key, SignOff.signed_at)
+        .join(Case, Case.id == SignOff.case_id)
+        .where(live_case)
+        .order_by(SignOff.id)
+    )
+    # The review a recommendation comes from: its case, or a national review in the library.
+    review = (Case.ref, Recommendation.library_entry_id, LibraryEntry.published.label("entry_published"))
+
+    def with_review(query: Any) -> Any:
+        return query.outerjoin(Case, Case.id == Recommendation.case_id).outerjoin(
+            LibraryEntry, LibraryEntry.id == Recommendation.library_entry_id
+        )
+
+    actions = (
+        with_review(
+            select(Action.id, Action.agency_key, Action.created_at, Action.due_on, Action.signed_off_at, *review).join(
+                Recommendation, Recommendation.id == Action.recommendation_id
+            )
+        )
+        .where(live_action)
+        .order_by(Action.id)
+    )
+    updates = (
+        select(ActionUpdate.action_id, ActionUpdate.kind, ActionUpdate.at)
+        .join(Action, Action.id == ActionUpdate.action_id)
+        .where(live_action, ActionUpdate.kind.in_(("completed", "reopened")), ActionUpdate.at < end)
+        .order_by(ActionUpdate.at, ActionUpdate.id)
+    )
+    recommendations = (
+        with_review(select(Recommendation.created_at, *review))
+        .where(Recommendation.created_at < end)
+        .order_by(Recommendation.id)
+    )
+    library = select(
+        LibraryEntry.review_type, LibraryEntry.published, LibraryEntry.themes, LibraryEntry.status
+    ).order_by(LibraryEntry.id)
+    queries = {
+        "cases": cases,
+        "signoffs": signoffs,
+        "actions": actions,
+        "updates": updates,
+        "recommendations": recommendations,
+        "library": library,
+    }
+    return {name: list(session.execute(query)) for name, query in queries.items()}

@@ -25,5 +25,6 @@ def test_manifest_has_the_command_events_and_scopes_the_bot_needs():
         MANIFEST["settings"]["event_subscriptions"]["bot_events"]
     )
     required = {"commands", "chat:write", "groups:write", "groups:read", "users:read", "im:write", "pins:write"}
+    required |= {"im:history", "files:write"}  # the report's image: uploaded, and looked for before again
     assert required <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

@@ -147,6 +147,7 @@ class Delivery:
             "invite": self._send_invite,
             "open_channel": self._open_channel,
             "archive": self._archive_channel,
+            "report_image": self._send_report_image,
         }[item["kind"]]
         try:
             sent = send(item, now, look_first)
@@ -219,6 +220,24 @@ class Delivery:
             return _Sent({"channel": channel, "ts": ts, "found": True})
         response = self._post(channel, item["text"], item["blocks"], item["key"])
         return _Sent({"channel": channel, "ts": response["ts"]})
+
+    def _send_report_image(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
+        """A report's charts as one PNG in a direct message. Its file name is unique to the request,
+        so an upload that may have gone through is found in the conversation rather than repeated."""
+        # Only here: the charts' matplotlib takes a while to load, and nothing else sent needs it.
+        from bot.reporting import charts
+
+        channel = self._conversation(item["to"])
+        if look_first and (file_id := self._find_file(channel, item["filename"])):
+            return _Sent({"channel": channel, "file": file_id, "found": True})
+        response = self.client.files_upload_v2(
+            channel=channel,
+            file=charts.png(item["report"]),
+            filename=item["filename"],
+            title=item["title"],
+            alt_txt="; ".join(description for _, description in charts.CHARTS.values()),
+        )
+        return _Sent({"channel": channel, "file": response["file"]["id"]})
 
     def _send_invite(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         with self.database.transaction() as session:
@@ -428,6 +447,15 @@ class Delivery:
             unfurl_links=False,
             unfurl_media=False,
         )
+
+    def _find_file(self, channel: str, filename: str) -> str | None:
+        """The id of a file already shared in `channel` under `filename`, from its recent history."""
+        response = self.client.conversations_history(channel=channel, limit=200)
+        for posted in response["messages"]:
+            for shared in posted.get("files") or []:
+                if shared.get("name") == filename:
+                    return shared["id"]
+        return None
 
     def _find_posted(self, channel: str, key: str) -> str | None:
         """The ts of a message this bot already posted with `key`, from the channel's recent history."""

@@ -91,3 +91,9 @@ def roles_of(user: str, partnership: Partnership) -> list[str]:
     if is_scrutineer(user, partnership):
         roles.append("independent scrutineer")
     return roles
+
+
+def may_see_reports(user: str, partnership: Partnership) -> bool:
+    """The partnership's figures: the PPRG chair and business managers, the safeguarding partners'
+    delegates and the scrutineers. Agency leads see their own cases, not the partnership's."""
+    return may_manage(user, partnership) or bool(partner_roles(user, partnership)) or is_scrutineer(user, partnership)

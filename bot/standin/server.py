@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 from . import response_urls
 from .faults import Fault, Faults
 from .state import Call, Workspace
-from .webapi import WebAPI
+from .webapi import WebAPI, files
 from .webapi.params import parse_json_arguments
 
 _log = logging.getLogger(__name__)
@@ -85,6 +85,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._web_api(url.path.removeprefix("/api/"), url.query, body)
         elif url.path.startswith("/response/"):
             self._response_url(url.path.removeprefix("/response/"), body)
+        elif url.path.startswith("/upload/v1/") and self.command == "POST":
+            self._upload(url.path.removeprefix("/upload/v1/"), body)
+        elif url.path.startswith("/files/") and self.command == "GET":
+            self._download(url.path.removeprefix("/files/").partition("/")[0])
         else:
             self._send(404, b"not found", "text/plain")
 
@@ -144,6 +148,28 @@ class _Handler(BaseHTTPRequestHandler):
             payload = None
         status, text = response_urls.deliver(self.server.ws, url_id, payload)
         self._send(status, text.encode(), "text/plain")
+
+    def _upload(self, secret: str, body: bytes) -> None:
+        ws = self.server.ws
+        with ws.cond:
+            status, text = files.receive_upload(ws, secret, body)
+            ws.record_call(Call("upload", {"bytes": len(body)}, status, status == 200, None if status == 200 else text))
+        self._send(status, text.encode(), "text/plain; charset=utf-8")
+
+    def _download(self, file_id: str) -> None:
+        """A shared file's `url_private`, for whoever holds the bot's token."""
+        ws = self.server.ws
+        if _bearer(self.headers.get("Authorization")) != self.server.api.bot_token:
+            self._send(403, b"not authorised", "text/plain")
+            return
+        with ws.cond:
+            file = ws.files.get(file_id)
+            content = file.content if file is not None and file.shared_in is not None else None
+        if content is None:
+            self._send(404, b"no such file", "text/plain")
+            return
+        assert file is not None
+        self._send(200, content, file.mimetype)
 
     def _drop(self) -> None:
         """Close the socket without a byte of answer, as a lost connection looks to a client."""

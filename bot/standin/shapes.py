@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from .state import Channel, Message, User, Workspace
+from .state import Channel, File, Message, User, Workspace
 
 
 def user_json(ws: Workspace, user: User) -> dict:
@@ -65,4 +65,30 @@ def message_json(ws: Workspace, message: Message, *, with_metadata: bool = False
         shaped["edited"] = {"user": message.user, "ts": message.edited_ts}
     if with_metadata and message.metadata is not None:
         shaped["metadata"] = copy.deepcopy(message.metadata)
+    if message.files:
+        shaped["files"] = [file_json(ws, ws.files[file_id]) for file_id in message.files]
+    return shaped
+
+
+def file_json(ws: Workspace, file: File) -> dict:
+    shaped = {
+        "id": file.id,
+        "created": file.created,
+        "timestamp": file.created,
+        "name": file.name,
+        "title": file.title or file.name,
+        "mimetype": file.mimetype,
+        "filetype": file.name.rpartition(".")[2].lower() if "." in file.name else "binary",
+        "user": ws.bot_user_id,
+        "size": len(file.content or b""),
+        "mode": "hosted",
+        "is_external": False,
+        "is_public": False,
+        "url_private": f"{ws.base_url}files/{file.id}/{file.name}",
+    }
+    if file.alt_txt:
+        shaped["alt_txt"] = file.alt_txt
+    channel = ws.channels.get(file.shared_in or "")
+    if channel is not None:
+        shaped["ims" if channel.is_im else "groups" if channel.is_private else "channels"] = [channel.id]
     return shaped

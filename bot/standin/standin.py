@@ -14,7 +14,7 @@ from typing import Any
 from .faults import Fault, Faults
 from .people import Response, SlackUser, send_signed
 from .server import StandInServer
-from .state import Call, Channel, Ephemeral, Message, ResponsePost, View, Workspace
+from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, View, Workspace
 from .webapi import WebAPI
 
 
@@ -73,6 +73,7 @@ class SlackStandIn:
             target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
         )
         self._thread.start()
+        self.workspace.base_url = self.base_url
         return self
 
     def stop(self) -> None:
@@ -144,6 +145,11 @@ class SlackStandIn:
     def dms(self, user_id: str) -> list[Message]:
         channel_id = self.dm_channel(user_id)
         return self.messages(channel_id) if channel_id else []
+
+    def file(self, file_id: str) -> File | None:
+        """A file the bot uploaded, with its bytes."""
+        with self.workspace.cond:
+            return self.workspace.files.get(file_id)
 
     @property
     def views(self) -> dict[str, View]:

@@ -7,6 +7,7 @@ notifies it, so `SlackStandIn.wait_for` can sleep until the bot has done somethi
 from __future__ import annotations
 
 import itertools
+import mimetypes
 import secrets
 import threading
 import time
@@ -35,6 +36,7 @@ class Message:
     # previous (text, blocks) versions, oldest first
     edits: list[tuple[str, list[dict] | None]] = field(default_factory=list)
     edited_ts: str | None = None
+    files: list[str] = field(default_factory=list)  # ids of the files shared with it
 
     def replace(self, text: str, blocks: list[dict] | None, edited_ts: str) -> None:
         self.edits.append((self.text, self.blocks))
@@ -55,6 +57,25 @@ class Channel:
     pins: set[str] = field(default_factory=set)
     created: int = field(default_factory=lambda: int(time.time()))
     im_user: str | None = None  # the person on the other side of an IM
+
+
+@dataclass
+class File:
+    """A file the bot uploads: announced (files.getUploadURLExternal), its bytes sent to its upload
+    URL, then shared in a conversation (files.completeUploadExternal)."""
+
+    id: str
+    name: str
+    length: int  # the size announced; the bytes sent must match it
+    alt_txt: str = ""
+    title: str = ""
+    content: bytes | None = None
+    shared_in: str | None = None
+    created: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def mimetype(self) -> str:
+        return mimetypes.guess_type(self.name)[0] or "application/octet-stream"
 
 
 @dataclass
@@ -132,6 +153,9 @@ class Workspace:
         self.users: dict[str, User] = {bot_user_id: User(bot_user_id, bot_name, is_bot=True)}
         self.channels: dict[str, Channel] = {}
         self.views: dict[str, View] = {}
+        self.files: dict[str, File] = {}
+        self.uploads: dict[str, str] = {}  # the secret part of each upload URL not yet used -> file id
+        self.base_url = ""  # where the stand-in serves, once started (upload URLs point there)
         self.home_views: dict[str, View] = {}
         # per user, the open modal stack, root first (Slack allows three deep)
         self.modal_stacks: dict[str, list[str]] = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import SlackError
 from ..state import Workspace
-from . import chat, conversations, identity, pins, views
+from . import chat, conversations, files, identity, pins, views
 
 Method = Callable[[Workspace, dict], dict]
 
@@ -18,10 +18,24 @@ METHODS: dict[str, Method] = {
     **chat.METHODS,
     **pins.METHODS,
     **views.METHODS,
+    **files.METHODS,
 }
 
 # Parameters slack_sdk sends that postdate Slack's published method list.
 ALWAYS_ALLOWED = frozenset({"token", "metadata", "markdown_text", "team_id", "force", "include_all_metadata"})
+# Methods that postdate Slack's published method list, with the parameters Slack documents for them.
+NEWER_METHODS = {
+    "files.getUploadURLExternal": ["token", "filename", "length", "alt_txt", "snippet_type"],
+    "files.completeUploadExternal": [
+        "token",
+        "files",
+        "channel_id",
+        "channels",
+        "initial_comment",
+        "thread_ts",
+        "blocks",
+    ],
+}
 
 
 class WebAPI:
@@ -30,7 +44,7 @@ class WebAPI:
         self.bot_token = bot_token
         self.known: dict[str, list[str]] | None = None
         if methods_file is not None:
-            self.known = json.loads(Path(methods_file).read_text())
+            self.known = {**json.loads(Path(methods_file).read_text()), **NEWER_METHODS}
 
     def call(self, method: str, params: dict, bearer: str | None) -> dict:
         """The JSON body Slack would answer with."""

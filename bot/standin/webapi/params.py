@@ -13,7 +13,7 @@ from ..state import Channel, Workspace
 from ..validation import MAX_TEXT, Invalid, check_blocks, check_metadata
 
 # Arguments that arrive as JSON strings in form bodies but as objects in JSON bodies.
-JSON_ARGUMENTS = ("blocks", "view", "metadata", "attachments")
+JSON_ARGUMENTS = ("blocks", "view", "metadata", "attachments", "files")
 
 
 def flag(value: Any) -> bool:
