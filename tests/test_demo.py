@@ -21,7 +21,10 @@ def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert list(tmp_path.iterdir()) == [tmp_path / "demo.json"]  # the database lived in a temporary folder
+    # The database lived in a temporary folder; the year's report is written next to the transcript.
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "demo-report.html", tmp_path / "demo.json"]
+    report = (tmp_path / "demo-report.html").read_text()
+    assert "<svg" in report and "Child M" not in report and "fractures" not in report.lower()
     entries = json.loads((tmp_path / "demo.json").read_text())
     texts = [entry["text"] for entry in entries]
     story = [

@@ -19,7 +19,7 @@ import secrets
 import sys
 import tempfile
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -27,11 +27,13 @@ from zoneinfo import ZoneInfo
 from bot.clock import SimulatedClock
 from bot.clockwork.tick import Clockwork
 from bot.learning import files
+from bot.outcomes import Done
 from bot.partnership import Partnership, load
+from bot.reporting.period import Period
 from bot.runner import Runner
 from bot.settings import Settings
 from bot.standin import SlackStandIn, SlackUser
-from bot.usecases import library
+from bot.usecases import library, reports
 
 PARTNERSHIP_FILE = Path(__file__).with_name("partnership.yaml")
 LIBRARY_FILE = Path(__file__).with_name("published-reviews.csv")
@@ -39,6 +41,8 @@ LONDON = ZoneInfo("Europe/London")
 TICK = timedelta(minutes=15)
 # During the months of a local review: a tick at the digest time and at the reminder time each day.
 QUIET_TICKS = (time(8, 30), time(9, 0))
+# The reporting year the case began in (April to March), written next to the transcript.
+REPORT_YEAR = Period(date(2026, 4, 1), date(2027, 3, 31))
 # What happens every working day on its own: folded in the transcript unless --full.
 ROUTINE = ("Daily digest",)
 PEOPLE = {
@@ -317,6 +321,15 @@ class Tour:
         self.quietly_until(at("2027-06-25T10:00"))
         self.act(lambda: jo.click("action_sign_off", channel_id=channel))
 
+    def year_report(self) -> dict[str, Any]:
+        """The partnership's yearly report for the year the case began in, as it stood at the end."""
+        assert self.runner is not None and self.runner.services is not None
+        outcome = self.runner.services.desk.run(
+            self.clock.now(), reports.yearly, "cli:demo", start=REPORT_YEAR.start, end=REPORT_YEAR.end
+        )
+        assert isinstance(outcome, Done)
+        return outcome.data["report"]
+
     def transcript(self) -> list[dict[str, Any]]:
         self._stamp()
         entries = []
@@ -366,10 +379,19 @@ def run(json_path: Path | None = None, *, full: bool = False, out: TextIO = sys.
         tour.play()
         entries = tour.transcript()
         library_size = tour.library_size
+        report = tour.year_report() if json_path is not None else None
     out.write(f"The learning library starts with the {library_size} published reviews in {LIBRARY_FILE.name}.\n")
     write_transcript(entries, out, full=full)
     out.write(f"\n{len(entries)} events between {entries[0]['time']} and {entries[-1]['time']} (simulated time).\n")
     if json_path is not None:
         json_path.write_text(json.dumps(entries, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         out.write(f"Transcript written to {json_path} as JSON.\n")
+        # Only here: the report's charts take matplotlib, which nothing else in the tour needs.
+        from bot.reporting import formats
+
+        report_path = json_path.with_name(f"{json_path.stem}-report.html")
+        report_path.write_text(formats.as_html(report), encoding="utf-8")
+        out.write(
+            f"The reporting year {REPORT_YEAR.start:%B %Y} to {REPORT_YEAR.end:%B %Y} written to {report_path}.\n"
+        )
     return entries
