@@ -99,7 +99,9 @@ def teams() -> Iterator[TeamsStandIn]:
         yield standin
 
 
-def token_for(teams: TeamsStandIn, scope: str, changes: dict[str, str] | None = None) -> httpx.Response:
+def token_for(
+    teams: TeamsStandIn, scope: str, changes: dict[str, str] | None = None, *, tenant: str | None = None
+) -> httpx.Response:
     form = {
         "grant_type": "client_credentials",
         "client_id": teams.app_id,
@@ -107,7 +109,7 @@ def token_for(teams: TeamsStandIn, scope: str, changes: dict[str, str] | None = 
         "scope": scope,
         **(changes or {}),
     }
-    return httpx.post(teams.token_url(), data=form)
+    return httpx.post(teams.token_url(tenant), data=form)
 
 
 BOT_SCOPE = "https://api.botframework.com/.default"
@@ -176,7 +178,7 @@ class EchoBot:
             return await call_next(request)
 
         def provider(scope: str | list[str], tenant_id: str | None = None) -> str:
-            answer = token_for(teams, scope if isinstance(scope, str) else scope[0])
+            answer = token_for(teams, scope if isinstance(scope, str) else scope[0], tenant=tenant_id)
             answer.raise_for_status()
             return answer.json()["access_token"]
 
@@ -578,6 +580,34 @@ def test_people_talk_to_the_sdk_app_with_signed_activities(teams: TeamsStandIn, 
     assert teams.log[-2] == {**teams.log[-2], "kind": "message", "author": "bob", "text": "@cspr-bot status"}
     with pytest.raises(LookupError):
         teams.user(DAVE).say("let me in", conversation_id=chat_id)
+
+
+def test_in_a_channel_people_mention_the_bot_and_it_answers_in_the_thread(teams: TeamsStandIn, bot: EchoBot) -> None:
+    teams.add_team(TEAM, "Partnership", [ALICE, BOB, CAROL], owners=[ALICE])
+    pprg = teams.add_channel(TEAM, "pprg", membership_type="private", members=[ALICE, BOB])
+    assert teams.user(BOB).say("status", conversation_id=pprg.id).status == 200
+    asked, answered = teams.activities(pprg.id)
+    assert (answered.text, answered.reply_to_id) == ("echo: status", asked.id)
+    received = json.loads(bot.bodies[-1])
+    assert received["conversation"]["id"] == f"{pprg.id};messageid={asked.id}"
+    assert received["channelData"]["team"]["aadGroupId"] == TEAM
+    assert [(e["kind"], e["channel"]) for e in teams.log] == [("message", "#pprg"), ("reply", "#pprg")]
+    with graph(teams) as client:
+        posts = client.get(f"teams/{TEAM}/channels/{pprg.id}/messages").json()["value"]
+    assert [p["from"]["user"]["displayName"] for p in posts] == ["bob"]  # replies are not top-level posts
+    with pytest.raises(LookupError):
+        teams.user(CAROL).say("hello", conversation_id=pprg.id)  # carol is not in the private channel
+
+
+def test_graph_reads_the_bots_one_on_one_chats(teams: TeamsStandIn, bot: EchoBot) -> None:
+    teams.user(ALICE).say("help")
+    chat = f"19:{ALICE}_{teams.app_id}@unq.gbl.spaces"
+    with graph(teams) as client:
+        assert client.get(f"chats/{chat}").json()["chatType"] == "oneOnOne"
+        messages = client.get(f"chats/{chat}/messages").json()["value"]
+        assert client.patch(f"chats/{chat}", json={"topic": "mine"}).status_code == 400
+    assert [m["body"]["content"] for m in messages] == ["echo: help", "help"]
+    assert messages[0]["from"]["application"]["id"] == teams.app_id and messages[1]["from"]["user"]["id"] == ALICE
 
 
 @pytest.mark.parametrize("forgery", FORGERIES)

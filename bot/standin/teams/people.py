@@ -13,7 +13,7 @@ from .activities import account, bot_account, envelope, invoke
 from .card_text import flatten
 from .cards import Button, buttons, find_button, input_values, inputs, pressed_data
 from .schemas import SchemaError, check_card
-from .state import ADAPTIVE_CARD, CHANNEL, GROUP_CHAT, PERSONAL, Activity, Conversation, Dialog
+from .state import ADAPTIVE_CARD, CHANNEL, GROUP_CHAT, PERSONAL, Activity, Conversation, Dialog, User
 
 if TYPE_CHECKING:
     from .standin import TeamsStandIn
@@ -32,7 +32,7 @@ class TeamsUser:
         self.object_id = object_id
 
     @property
-    def _user(self):
+    def _user(self) -> User:
         return self._tenant.users[self.object_id]
 
     @property
@@ -90,7 +90,7 @@ class TeamsUser:
             data, shown = pressed_data(button, inputs)
             where = tenant.where(conversation)
             tenant.record("click", where, self.name, f"pressed [{title}]" + (f" ({'; '.join(shown)})" if shown else ""))
-            base = envelope(tenant, conversation, self._user, self._standin.service_url, "invoke")
+            base = self._invoke_envelope(conversation, message.id)
             if button.kind == "Action.Execute":
                 value = {
                     "action": {"type": "Action.Execute", "verb": button.action.get("verb"), "data": data},
@@ -106,7 +106,7 @@ class TeamsUser:
         response = self._send(activity)
         with tenant.cond:
             if button.kind == "Action.Execute":
-                self._after_execute(message, response)
+                self._after_execute(conversation, message, response)
             else:
                 self._after_dialog_answer(None, conversation, message.id, response)
         return response
@@ -128,14 +128,14 @@ class TeamsUser:
             f"@{self.name} sees no [{title}] in {self._tenant.where(conversation)}; buttons on the newest cards: {seen}"
         )
 
-    def _after_execute(self, message: Activity, response: Response) -> None:
+    def _after_execute(self, conversation: Conversation, message: Activity, response: Response) -> None:
         """Universal Actions: a card in the answer replaces the message's card for this person only."""
         tenant = self._tenant
         answer = response.json
         if response.status != 200 or not isinstance(answer, dict):
             return  # Teams shows the person that something went wrong
         kind, value = answer.get("type"), answer.get("value")
-        where = tenant.where(tenant.conversations[message.conversation_id.split(";", 1)[0]])
+        where = tenant.where(conversation)
         if kind == ADAPTIVE_CARD:
             card = self._checked(value, "an adaptiveCard/action answer")
             message.seen_by[self.object_id] = [{"contentType": ADAPTIVE_CARD, "content": card}]
@@ -183,7 +183,7 @@ class TeamsUser:
                 self.name,
                 f"submitted '{dialog.title}'" + (f" ({'; '.join(shown)})" if shown else ""),
             )
-            base = envelope(tenant, conversation, self._user, self._standin.service_url, "invoke")
+            base = self._invoke_envelope(conversation, dialog.reply_to_id)
             activity = invoke(base, "task/submit", {"data": data, "context": CONTEXT}, dialog.reply_to_id)
         response = self._send(activity)
         with tenant.cond:
@@ -255,7 +255,7 @@ class TeamsUser:
         """An invoke exactly as given, with none of the client's checks: what a tampered client could send."""
         with self._tenant.cond:
             conversation = self._conversation(conversation_id)
-            base = envelope(self._tenant, conversation, self._user, self._standin.service_url, "invoke")
+            base = self._invoke_envelope(conversation, reply_to_id)
             activity = invoke(base, name, value, reply_to_id)
         return self._send(activity)
 
@@ -309,6 +309,12 @@ class TeamsUser:
         with self._tenant.cond:
             self._tenant.last_requests[self.object_id] = body
         return self._standin.post_to_bot(body)
+
+    def _invoke_envelope(self, conversation: Conversation, activity_id: str | None) -> dict:
+        """An invoke about a message: in a channel it comes from the message's thread."""
+        message = conversation.find(activity_id) if activity_id else None
+        thread = (message.reply_to_id or message.id) if message and conversation.kind == CHANNEL else None
+        return envelope(self._tenant, conversation, self._user, self._standin.service_url, "invoke", thread=thread)
 
     def _visible(self, conversation_id: str) -> Conversation:
         conversation = self._tenant.conversation(conversation_id)

@@ -91,6 +91,13 @@ class Conversation:
     def find(self, activity_id: str) -> Activity | None:
         return next((a for a in self.activities if a.id == activity_id), None)
 
+    def graph_id(self, app_id: str) -> str:
+        """The chat's id in Graph: a group chat's is its conversation id; a 1:1 chat with the bot
+        has the form Graph gives one-on-one chats, `19:<person>_<app>@unq.gbl.spaces`."""
+        if self.kind == PERSONAL:
+            return f"19:{next(iter(self.members))}_{app_id}@unq.gbl.spaces"
+        return self.id
+
 
 @dataclass
 class Team:
@@ -228,6 +235,12 @@ class Tenant:
     def conversation(self, conversation_id: str) -> Conversation | None:
         """A conversation by id; a channel thread's id (`<channel>;messageid=<root>`) names its channel."""
         return self.conversations.get(conversation_id.split(";", 1)[0])
+
+    def chat(self, graph_id: str) -> Conversation | None:
+        """A 1:1 or group chat by its Graph id."""
+        return next(
+            (c for c in self.conversations.values() if c.kind != CHANNEL and c.graph_id(self.app_id) == graph_id), None
+        )
 
     def can_see(self, object_id: str, conversation: Conversation) -> bool:
         return object_id in conversation.members

@@ -1,5 +1,6 @@
-"""Graph's group chats: create one with its members, read it, rename it, list and add members,
-install the app in it (then the bot is in the chat and may post there), and list its messages.
+"""Graph's chats: create a group chat with its members, read it, rename it, list and add members,
+install the app in it (then the bot is in the chat and may post there), and list its messages;
+the bot's 1:1 chats with people are there too, to read.
 
 Application permissions are checked against the token's roles, so a missing admin consent shows
 as the 403 Graph answers.
@@ -73,7 +74,7 @@ def get_chat(request: Request) -> Answer:
 
 def update_chat(request: Request) -> Answer:
     require_role(request, "Chat.ReadWrite.All", "ChatSettings.ReadWrite.Chat")
-    chat = _chat(request)
+    chat = _group_chat(request)
     body = body_object(request, {"topic"})
     topic = body.get("topic")
     if not isinstance(topic, str) or not topic or len(topic) > MAX_TOPIC:
@@ -98,7 +99,7 @@ def list_members(request: Request) -> Answer:
 
 def add_chat_member(request: Request) -> Answer:
     require_role(request, "ChatMember.ReadWrite.All", "Chat.ReadWrite.All")
-    chat = _chat(request)
+    chat = _group_chat(request)
     user, membership = add_member(request, chat)
     request.tenant.record("chat", request.tenant.where(chat), request.tenant.bot_name, f"added @{user.name}")
     return Answer(201, member_json(request.tenant, membership))
@@ -106,7 +107,7 @@ def add_chat_member(request: Request) -> Answer:
 
 def install_app(request: Request) -> Answer:
     require_role(request, "TeamsAppInstallation.ReadWriteForChat.All", "TeamsAppInstallation.ReadWriteSelfForChat.All")
-    tenant, chat = request.tenant, _chat(request)
+    tenant, chat = request.tenant, _group_chat(request)
     body = body_object(request, set())
     bind = body.get("teamsApp@odata.bind")
     match = _APP_BIND.search(bind) if isinstance(bind, str) else None
@@ -127,19 +128,21 @@ def install_app(request: Request) -> Answer:
 def list_messages(request: Request) -> Answer:
     require_role(request, "Chat.Read.All", "Chat.ReadWrite.All", "ChatMessage.Read.All")
     tenant, chat = request.tenant, _chat(request)
-    where = {"chatId": chat.id, "channelIdentity": None}
+    graph_id = chat.graph_id(tenant.app_id)
+    where = {"chatId": graph_id, "channelIdentity": None}
     messages = [message_json(tenant, a, where) for a in newest_first(chat.activities)]
-    return paged(request, messages, f"/chats/{quote(chat.id)}/messages")
+    return paged(request, messages, f"/chats/{quote(graph_id)}/messages")
 
 
 def chat_json(request: Request, chat: Conversation) -> dict:
+    graph_id = chat.graph_id(request.tenant.app_id)
     return {
-        "id": chat.id,
+        "id": graph_id,
         "topic": chat.topic or None,
         "createdDateTime": stamp(chat.created),
         "lastUpdatedDateTime": stamp(chat.created),
-        "chatType": "group",
-        "webUrl": f"https://teams.microsoft.com/l/chat/{quote(chat.id)}/0?tenantId={request.tenant.tenant_id}",
+        "chatType": "group" if chat.kind == GROUP_CHAT else "oneOnOne",
+        "webUrl": f"https://teams.microsoft.com/l/chat/{quote(graph_id)}/0?tenantId={request.tenant.tenant_id}",
         "tenantId": request.tenant.tenant_id,
         "isHiddenForAllMembers": False,
         "onlineMeetingInfo": None,
@@ -148,9 +151,16 @@ def chat_json(request: Request, chat: Conversation) -> dict:
 
 
 def _chat(request: Request) -> Conversation:
-    chat = request.tenant.conversations.get(request.params["chatId"])
-    if chat is None or chat.kind != GROUP_CHAT:
+    chat = request.tenant.chat(request.params["chatId"])
+    if chat is None:
         raise not_found(f"Chat '{request.params['chatId']}' was not found.")
+    return chat
+
+
+def _group_chat(request: Request) -> Conversation:
+    chat = _chat(request)
+    if chat.kind != GROUP_CHAT:
+        raise bad_request("Only group chats can be renamed, given members or given apps.")
     return chat
 
 
