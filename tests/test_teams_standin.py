@@ -223,6 +223,8 @@ class EchoBot:
     def __enter__(self) -> EchoBot:
         self._thread.start()
         while not self._server.started:  # not a timing assertion: the server says when it listens
+            if not self._thread.is_alive():
+                raise RuntimeError("the bot's server did not start")
             self._thread.join(0.01)
         return self
 
@@ -558,11 +560,20 @@ def test_injected_faults(teams: TeamsStandIn) -> None:
         send(teams, chat, message)
     assert len(teams.activities(chat)) == 1  # it was posted; only the answer was lost
     teams.hang("send_activity")
-    waiting = threading.Thread(target=lambda: pytest.raises(httpx.TransportError, send, teams, chat, message))
+    outcome: list[BaseException] = []
+
+    def held() -> None:
+        try:
+            send(teams, chat, message)
+        except httpx.TransportError as error:
+            outcome.append(error)
+
+    waiting = threading.Thread(target=held)
     waiting.start()
     teams.wait_for(lambda t: len(t.activities(chat)) == 2, message="the held message to be posted")
     teams.release()
     waiting.join()
+    assert len(outcome) == 1  # the answer never came
     assert [c.http_status for c in teams.calls if c.operation == "send_activity"] == [503, 412, None, None, None]
 
 

@@ -140,7 +140,8 @@ class _Handler(StandInHandler):
             try:
                 claims = self._authorize(surface)
                 body = _parse(surface, raw, self.headers.get("Content-Type", ""))
-                call.body = body
+                # the client secret stays out of the record, as a real log would keep it out
+                call.body = {k: v for k, v in body.items() if k != "client_secret"} if surface.body == "form" else body
                 if surface.resource == BOT_RESOURCE:
                     self.server.throttle(target.name, params)
                 query = dict(parse_qsl(url.query, keep_blank_values=True))
