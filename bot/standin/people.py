@@ -6,9 +6,6 @@ from __future__ import annotations
 import copy
 import json
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -20,29 +17,12 @@ from .modals import checked, push_modal, replace_view
 from .payloads import action_json, describe_click, find_clickable, person, submission_state, team
 from .shapes import message_json
 from .state import View
+from .to_app import Response, post
 
 if TYPE_CHECKING:
     from .standin import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
-# No proxy: the app under test is always local.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-@dataclass
-class Response:
-    """What the app answered."""
-
-    status: int
-    headers: dict[str, str] = field(default_factory=dict)
-    body: str = ""
-
-    @property
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body) if self.body.strip() else None
-        except ValueError:
-            return None
 
 
 def send_signed(
@@ -64,12 +44,7 @@ def send_signed(
         sent["X-Slack-Signature"] = signature or SignatureVerifier(signing_secret).generate_signature(
             timestamp=stamp, body=body
         )
-    request = urllib.request.Request(url, data=body, headers=sent, method="POST")
-    try:
-        with _OPENER.open(request, timeout=timeout) as answer:
-            return Response(answer.status, dict(answer.headers.items()), answer.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        return Response(error.code, dict(error.headers.items()), error.read().decode("utf-8"))
+    return post(url, body, sent, timeout=timeout)
 
 
 class SlackUser:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 import time
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from . import response_urls
 from .faults import Fault, Faults
+from .served import StandInHandler
 from .state import Call, Workspace
 from .webapi import WebAPI, files
 from .webapi.params import parse_json_arguments
@@ -55,19 +55,14 @@ def parse_params(query: str, body: bytes, content_type: str) -> dict:
     return parse_json_arguments(params)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(StandInHandler):
     server: StandInServer
-    # HTTP/1.0: one request per connection, so a dropped answer never poisons a kept-alive socket
-    protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
         self._route()
 
     def do_POST(self) -> None:
         self._route()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: every request is already in `calls`."""
 
     def date_time_string(self, timestamp: float | None = None) -> str:
         """The Date header, by Slack's clock."""
@@ -78,7 +73,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
-            self._send(400, b"bad Content-Length", "text/plain")
+            self.send_body(400, b"bad Content-Length", "text/plain")
             return
         body = self.rfile.read(length)
         if url.path.startswith("/api/"):
@@ -90,7 +85,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path.startswith("/files/") and self.command == "GET":
             self._download(url.path.removeprefix("/files/").partition("/")[0])
         else:
-            self._send(404, b"not found", "text/plain")
+            self.send_body(404, b"not found", "text/plain")
 
     def _web_api(self, method: str, query: str, body: bytes) -> None:
         ws = self.server.ws
@@ -107,7 +102,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and not fault.after_processing:
             ws.record_call(Call(method, recorded, None, False, None))
-            self._drop()
+            self.hang_up()
             return
         # run and record under one lock, so `calls` is in the order the methods took effect
         with ws.cond:
@@ -121,9 +116,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "hang":
             self.server.faults.released.wait(60)
         if fault is not None:
-            self._drop()
+            self.hang_up()
         elif status == 500:
-            self._send(500, answer["error"].encode(), "text/plain")
+            self.send_body(500, answer["error"].encode(), "text/plain")
         else:
             self._send_json(answer)
 
@@ -135,11 +130,11 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.status == 429:
             self.server.ws.record_call(Call(method, params, 429, False, "ratelimited"))
             headers = {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
-            self._send(429, b'{"ok":false,"error":"ratelimited"}', "application/json", headers)
+            self.send_body(429, b'{"ok":false,"error":"ratelimited"}', "application/json", headers)
             return
         phrase = HTTPStatus(fault.status).phrase
         self.server.ws.record_call(Call(method, params, fault.status, False, phrase))
-        self._send(fault.status, phrase.encode(), "text/plain")
+        self.send_body(fault.status, phrase.encode(), "text/plain")
 
     def _response_url(self, url_id: str, body: bytes) -> None:
         try:
@@ -147,49 +142,32 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             payload = None
         status, text = response_urls.deliver(self.server.ws, url_id, payload)
-        self._send(status, text.encode(), "text/plain")
+        self.send_body(status, text.encode(), "text/plain")
 
     def _upload(self, secret: str, body: bytes) -> None:
         ws = self.server.ws
         with ws.cond:
             status, text = files.receive_upload(ws, secret, body)
             ws.record_call(Call("upload", {"bytes": len(body)}, status, status == 200, None if status == 200 else text))
-        self._send(status, text.encode(), "text/plain; charset=utf-8")
+        self.send_body(status, text.encode(), "text/plain; charset=utf-8")
 
     def _download(self, file_id: str) -> None:
         """A shared file's `url_private`, for whoever holds the bot's token."""
         ws = self.server.ws
         if _bearer(self.headers.get("Authorization")) != self.server.api.bot_token:
-            self._send(403, b"not authorised", "text/plain")
+            self.send_body(403, b"not authorised", "text/plain")
             return
         with ws.cond:
             file = ws.files.get(file_id)
             content = file.content if file is not None and file.shared_in is not None else None
         if content is None:
-            self._send(404, b"no such file", "text/plain")
+            self.send_body(404, b"no such file", "text/plain")
             return
         assert file is not None
-        self._send(200, content, file.mimetype)
-
-    def _drop(self) -> None:
-        """Close the socket without a byte of answer, as a lost connection looks to a client."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        self.send_body(200, content, file.mimetype)
 
     def _send_json(self, payload: dict) -> None:
-        self._send(200, json.dumps(payload).encode(), "application/json; charset=utf-8")
-
-    def _send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(200, json.dumps(payload).encode(), "application/json; charset=utf-8")
 
 
 def _bearer(authorization: str | None) -> str | None:

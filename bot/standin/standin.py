@@ -5,20 +5,18 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from .faults import Fault, Faults
+from .faults import Fault
 from .people import Response, SlackUser, send_signed
+from .served import ServedStandIn
 from .server import StandInServer
 from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, View, Workspace
 from .webapi import WebAPI
 
 
-class SlackStandIn:
+class SlackStandIn(ServedStandIn):
     """Serves Slack's Web API on 127.0.0.1 and plays the people who use the app.
 
     The bot talks to `api_url` with a real `slack_sdk.WebClient`; people's commands, clicks and
@@ -26,6 +24,9 @@ class SlackStandIn:
     fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets Slack's clock
     apart from the host's.
     """
+
+    thread_name = "slack-standin"
+    calls_heading = "last Web API calls"
 
     def __init__(
         self,
@@ -47,7 +48,6 @@ class SlackStandIn:
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.app_url: str | None = None
-        self.port = port
         self.workspace = Workspace(
             team_id=team_id,
             team_domain=team_domain,
@@ -57,40 +57,16 @@ class SlackStandIn:
             app_id=app_id,
             trigger_ttl=trigger_ttl,
         )
-        self._faults = Faults(self.workspace.cond)
+        super().__init__(self.workspace.cond, port)
         self._api = WebAPI(self.workspace, bot_token, methods_file)
-        self._server: StandInServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # lifecycle
+    def new_server(self) -> StandInServer:
+        return StandInServer(self.workspace, self._api, self._faults, self.port)
 
     def start(self) -> SlackStandIn:
-        if self._server is not None:
-            raise RuntimeError("the stand-in is already running")
-        self._server = StandInServer(self.workspace, self._api, self._faults, self.port)
-        # a short poll keeps stop() quick: shutdown waits for the serving loop to look up
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), name="slack-standin", daemon=True
-        )
-        self._thread.start()
-        self.workspace.base_url = self.base_url
+        super().start()
+        self.workspace.base_url = self.base_url  # where uploaded files are downloaded from
         return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self.release()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-        self._server = self._thread = None
-
-    def __enter__(self) -> SlackStandIn:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     @property
     def base_url(self) -> str:
@@ -185,50 +161,14 @@ class SlackStandIn:
         with self.workspace.cond:
             return copy.deepcopy(self.workspace.log)
 
-    def wait_for(self, predicate: Callable[[SlackStandIn], Any], timeout: float = 5.0, message: str = "") -> Any:
-        """Re-check `predicate(self)` after every change until it is truthy; return its value."""
-        deadline = time.monotonic() + timeout
-        with self.workspace.cond:
-            while True:
-                value = predicate(self)
-                if value:
-                    return value
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    recent = (
-                        "\n".join(
-                            f"  {c.method} -> http {c.http_status}, ok={c.ok}, error={c.error}"
-                            for c in self.workspace.calls[-10:]
-                        )
-                        or "  (none)"
-                    )
-                    raise TimeoutError(
-                        f"timed out after {timeout}s waiting for "
-                        f"{message or 'a condition'}; last Web API calls:\n{recent}"
-                    )
-                self.workspace.cond.wait(remaining)
+    def recent_calls(self) -> list[str]:
+        return [f"  {c.method} -> http {c.http_status}, ok={c.ok}, error={c.error}" for c in self.workspace.calls[-10:]]
 
-    # fault injection
-
-    def fail(self, method: str, *, status: int, retry_after: int | None = None, times: int = 1) -> None:
-        """Answer the next `times` calls with HTTP `status` without running the method."""
-        self._faults.add(method, Fault("status", status=status, retry_after=retry_after), times)
+    # fault injection: fail, drop, hang and release as every stand-in has them, and Slack's own errors
 
     def error(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next `times` calls with `{"ok": false, "error": error}` without running it."""
         self._faults.add(method, Fault("error", error=error), times)
-
-    def drop(self, method: str, *, after_processing: bool, times: int = 1) -> None:
-        """Close the connection without an answer; with `after_processing` the method ran first."""
-        self._faults.add(method, Fault("drop", after_processing=after_processing), times)
-
-    def hang(self, method: str, *, times: int = 1) -> None:
-        """Run the next `times` calls but hold their answers until `release()` (then drop them)."""
-        self._faults.released.clear()
-        self._faults.add(method, Fault("hang", after_processing=True), times)
-
-    def release(self) -> None:
-        self._faults.released.set()
 
     # people and events
 
