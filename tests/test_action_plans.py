@@ -239,5 +239,7 @@ def test_a_scrutineer_sees_figures_and_stages_but_never_free_text_and_cannot_cha
     assert not [v for v in bot.standin.views.values() if v.user == "U01SCRUTINY" and v.view.get("type") == "modal"]
     # A scrutineer added to a case channel by hand is reported there, as anyone not on the case would be.
     bot.standin.send_event({"type": "member_joined_channel", "user": "U01SCRUTINY", "channel": channel})
-    bot.settle()
-    assert [m for m in bot.standin.messages(channel) if "@scrutineer" in bot.text(m) and "not" in bot.text(m)]
+    bot.standin.wait_for(
+        lambda s: [m for m in s.messages(channel) if "@scrutineer" in bot.text(m) and "not" in bot.text(m)],
+        message="the scrutineer reported in the case channel",
+    )

@@ -139,6 +139,7 @@ def case_channel(bot: RunningBot) -> str:
     in_case_channel=st.booleans(),
 )
 @example(text="status 2026-" + "1" * 3100, who="U01CHAIR", in_case_channel=False)
+@example(text="invalid_payload \n STATUS", who="U01CHAIR", in_case_channel=False)  # Bolt read it as a click
 def test_any_cspr_arguments_get_a_clean_answer(bot: RunningBot, case_channel: str, caplog, text, who, in_case_channel):
     channel = case_channel if in_case_channel else GENERAL
     with bot.standin.workspace.cond:
