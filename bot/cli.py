@@ -126,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     dump.add_argument("--output", type=_output_file, metavar="FILE", help="write here instead of to standard output")
     dump.set_defaults(run=_library_export)
 
+    package = commands.add_parser("teams-manifest", help="build the Teams app package to upload to Teams")
+    package.add_argument(
+        "--out", type=_output_file, required=True, metavar="FILE", help="the zip to write, like app.zip"
+    )
+    package.add_argument(
+        "--domain", required=True, help="where `cspr-bot serve --platform teams` answers, like cspr-bot.example.org"
+    )
+    package.set_defaults(run=_teams_manifest)
+
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_commands.add_parser("upgrade", help="run the migrations up to the newest schema")
@@ -281,6 +290,23 @@ def _library_export(args: argparse.Namespace) -> int:
         outcome = services.desk.run(SystemClock().now(), library.everything, _actor())
     assert isinstance(outcome, Done)
     _write(files.write(outcome.data["reviews"], args.format), args.output)
+    return 0
+
+
+def _teams_manifest(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    settings.require("TEAMS_APP_ID")
+    domain = args.domain.strip().lower()
+    if not re.fullmatch(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain):
+        raise CommandFailed(
+            f"--domain {args.domain!r} is not a host name like cspr-bot.example.org (no https://, no path)"
+        )
+    partnership = partnership_file.load(settings.config_path)
+    from bot.platforms.teams.manifest import write_package
+
+    assert settings.teams.app_id is not None
+    write_package(args.out, settings.teams.app_id, domain, partnership.name)
+    print(f"cspr-bot: wrote the Teams app package {args.out}: upload it in the Teams admin center (Manage apps)")
     return 0
 
 

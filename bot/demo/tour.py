@@ -84,13 +84,14 @@ class Tour:
 
     def __enter__(self) -> Tour:
         self.slack.start()
-        settings = Settings(
-            bot_token=self.slack.bot_token,
-            signing_secret=self.slack.signing_secret,
-            app_token=None,
-            api_url=self.slack.api_url,
-            database_url=f"sqlite:///{self.folder / 'demo.db'}",
-            config_path=PARTNERSHIP_FILE,
+        settings = Settings.from_env(
+            {
+                "SLACK_BOT_TOKEN": self.slack.bot_token,
+                "SLACK_SIGNING_SECRET": self.slack.signing_secret,
+                "SLACK_API_URL": self.slack.api_url,
+                "DATABASE_URL": f"sqlite:///{self.folder / 'demo.db'}",
+                "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+            }
         )
         self.runner = Runner(settings, self.partnership, clock=self.clock, host="127.0.0.1", port=0).prepare()
         port = self.runner.start_http()

@@ -1,0 +1,1 @@
+"""The chat platforms a partnership can work on, each behind the same small port."""
