@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from messages import slack_text
+from messages import wording
 
 
 def shown(value: Any) -> str:
@@ -26,7 +26,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_env.filters.update(shown=shown, iso_day=slack_text.iso_day)
+_env.filters.update(shown=shown, iso_day=wording.iso_day)
 
 
 def render_page(name: str, **values: Any) -> str:

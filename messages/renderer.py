@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from messages import slack_text
+from messages import slack_text, wording
 
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
@@ -43,12 +43,12 @@ _env.filters.update(
     clip=slack_text.clip,
     mention=slack_text.mention,
     channel=slack_text.channel_link,
-    day=slack_text.day,
-    iso_day=slack_text.iso_day,
-    moment=slack_text.moment,
-    days_left=slack_text.days_left,
-    working_days=slack_text.working_days,
-    published_label=slack_text.published_label,
+    day=wording.day,
+    iso_day=wording.iso_day,
+    moment=wording.moment,
+    days_left=wording.days_left,
+    working_days=wording.working_days,
+    published_label=wording.published_label,
 )
 
 

@@ -15,7 +15,7 @@ from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HAR
 from bot.review.stages import CLOSABLE_STAGES, OUTCOMES, STAGE_LABELS, Stage
 from bot.working_days import WorkingCalendar
 from messages import render
-from messages.slack_text import published_label
+from messages.wording import published_label
 from storage import repositories
 from storage.models import Action, Card, Case, Recommendation
 

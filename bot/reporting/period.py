@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from messages.slack_text import day
+from messages.wording import day
 
 MAX_YEARS = 5
 # Far enough either way for any record, and clear of the edges of the calendar's arithmetic.

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from messages.slack_text import published_label
+from messages.wording import published_label
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from bot.review.local_review import MILESTONES, PUBLICATION_DECISIONS
 from bot.review.permissions import roles_of
 from bot.review.stages import OUTCOMES
 from bot.work import BOT
-from messages.slack_text import day
+from messages.wording import day
 from storage.models import AuditEvent, Case
 
 COLUMNS = ("date", "time", "step", "by", "role", "detail")

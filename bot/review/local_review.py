@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from bot.working_days import WorkingCalendar
-from messages.slack_text import day
+from messages.wording import day
 
 MILESTONES = {
     "reviewer": "Reviewer appointed",

@@ -16,7 +16,7 @@ from bot.review.stages import Stage
 from bot.review.timetable import COUNTDOWN, claim_key
 from bot.work import Work
 from messages import render
-from messages.slack_text import day
+from messages.wording import day
 from storage import repositories
 from storage.models import Case, LibraryEntry, LocalReview, Milestone
 

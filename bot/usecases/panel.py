@@ -13,7 +13,7 @@ from bot.review.stages import Stage
 from bot.usecases import local_reviews
 from bot.work import Work
 from messages import render
-from messages.slack_text import day
+from messages.wording import day
 from storage import repositories
 from storage.models import Case, PanelAnswer
 

@@ -12,7 +12,7 @@ from bot.review import local_review, permissions
 from bot.review.stages import NOTIFICATION_STAGES, OPEN_STAGES, REVIEW_STAGES, STAGE_LABELS, Stage
 from bot.work import Work
 from bot.working_days import WorkingCalendar
-from messages.slack_text import days_left
+from messages.wording import days_left
 from storage import repositories
 from storage.models import Case
 
