@@ -32,7 +32,7 @@ def _escape_printed(value: Any) -> Any:
 
 
 _env = Environment(
-    loader=PackageLoader("messages", "templates"),
+    loader=PackageLoader("messages", "templates/slack"),
     autoescape=True,
     finalize=_escape_printed,
     undefined=StrictUndefined,
@@ -53,7 +53,7 @@ _env.filters.update(
 
 
 def render(name: str, **values: Any) -> dict[str, Any]:
-    """Render `templates/<name>.json.j2` into a message (`text` + `blocks`) or a view."""
+    """Render `templates/slack/<name>.json.j2` into a message (`text` + `blocks`) or a view."""
     source = _env.get_template(f"{name}.json.j2").render(**values)
     try:
         rendered = json.loads(source)
