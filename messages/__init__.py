@@ -1,4 +1,4 @@
-"""Slack messages and views: Jinja2 templates that render Block Kit JSON."""
+"""Messages, forms and home views for Slack and Teams: Jinja2 templates rendered as JSON."""
 
 from messages.renderer import MessageError, render
 
