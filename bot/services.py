@@ -12,6 +12,7 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.worker import DeliveryWorker
 from bot.desk import Desk
 from bot.partnership import Partnership
+from bot.platforms.slack.messenger import SlackMessenger
 from bot.working_days import WorkingCalendar
 from storage.db import Database
 
@@ -38,7 +39,7 @@ class Services:
                 bot_user.append(client.auth_test()["user_id"])
             return bot_user[0]
 
-        delivery = Delivery(database, client, partnership, calendar, bot_user_id)
+        delivery = Delivery(database, SlackMessenger(client, bot_user_id), partnership, calendar)
         worker = DeliveryWorker(delivery, clock)
         desk = Desk(database, partnership, calendar, on_commit=worker.wake)
         return cls(partnership, calendar, database, clock, client, desk, delivery, worker, Activity())

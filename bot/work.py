@@ -13,6 +13,7 @@ from bot.partnership import Partnership
 from bot.review.permissions import stakeholders
 from bot.working_days import WorkingCalendar
 from storage import repositories
+from messages import render
 from storage.models import Card, Case, Claim, OutboxMessage
 
 # The actor of what the bot does by itself (reminders, digests, retention) in the audit trail.
@@ -30,6 +31,10 @@ class Work:
     @property
     def today(self) -> date:
         return self.now.astimezone(self.partnership.timezone).date()
+
+    def render(self, template: str, **values: Any) -> dict[str, Any]:
+        """A message for the partnership's platform (messages/templates/<platform>/)."""
+        return render(template, platform=self.partnership.platform, **values)
 
     def audit(self, actor: str, action: str, case: Case | None = None, **detail: Any) -> None:
         """Record who did what. `detail` holds ids and choices, never child identifiers.
@@ -57,7 +62,7 @@ class Work:
         """Queue a message to a channel or (by user id) a direct message, once per `key`.
         A reminder is dropped unsent if, by the time it can go, its case has left `while_stage`,
         none of the people in `while_waiting` is still being waited for, or it has expired."""
-        payload: dict[str, Any] = {"to": to, "text": message["text"], "blocks": message["blocks"]}
+        payload: dict[str, Any] = {"to": to, **message}
         if while_stage is not None:
             payload["while_stage"] = while_stage
         if while_waiting is not None:

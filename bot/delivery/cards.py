@@ -62,12 +62,12 @@ def render_stored(
         if card.kind.startswith(RECOMMENDATION_PREFIX):
             recommendation = repositories.recommendation(session, number)
             assert recommendation is not None
-            return render("recommendation_card", **plan_facts(recommendation, partnership, today))
+            return render("recommendation_card", platform=partnership.platform, **plan_facts(recommendation, partnership, today))
         action = repositories.action(session, number)
         assert action is not None
         facts = plan_facts(action.recommendation, partnership, today)
         line = next(line for line in facts["actions"] if line["action"].id == action.id)
-        return render("action_card", line=line, label=action_label(action), **facts)
+        return render("action_card", platform=partnership.platform, line=line, label=action_label(action), **facts)
     case = repositories.case_by_id(session, card.case_id) if card.case_id is not None else None
     assert case is not None
     return render_card(card.kind, case, partnership, calendar, today)
@@ -101,16 +101,16 @@ def render_card(
     """The card as it is now; `readonly` (for a scrutineer) leaves out every button and free text."""
     facts = {**case_facts(case, partnership, calendar, today), "readonly": readonly}
     if kind == TRIAGE:
-        return render("triage_card", **facts)
+        return render("triage_card", platform=partnership.platform, **facts)
     if kind == CASE:
-        return render("local_review_card" if case.local_review else "case_card", **facts)
+        return render("local_review_card" if case.local_review else "case_card", platform=partnership.platform, **facts)
     if kind in PUBLICATION_KINDS:
-        return render("publication_card", **facts)
+        return render("publication_card", platform=partnership.platform, **facts)
     if kind == DECISION:
-        return render("decision_card", **facts)
+        return render("decision_card", platform=partnership.platform, **facts)
     if kind.startswith(ENDORSE_PREFIX):
         role = kind.removeprefix(ENDORSE_PREFIX)
-        return render("endorse_card", role=role, role_name=PARTNER_NAMES[role], **facts)
+        return render("endorse_card", platform=partnership.platform, role=role, role_name=PARTNER_NAMES[role], **facts)
     raise ValueError(f"unknown card kind {kind!r}")
 
 

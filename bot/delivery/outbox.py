@@ -1,8 +1,9 @@
-"""Outbox and cards to Slack: each notice delivered once, each card brought up to date.
+"""Outbox and cards to the chat platform: each notice delivered once, each card brought up to date.
 
 Every send is leased first, so several workers or processes never send the same item at once.
-An attempt that may have reached Slack without an answer (a dropped connection, a 5xx, a crash)
-is remembered; the next attempt looks for the message's key in the channel before posting again.
+An attempt that may have reached the platform without an answer (a dropped connection, a 5xx, a
+crash) is remembered; the next attempt looks for the message's key in the conversation before
+posting again. The platform's calls are its messenger's (bot/platforms/port.py).
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.delivery.cards import render_stored
-from bot.delivery.slack_api import CallFailure, classify
 from bot.outcomes import Done
 from bot.partnership import Partnership
+from bot.platforms.port import ARCHIVED, SPACE_GONE, CallFailure, Failed, Gone, Messenger
+from bot.review import permissions
 from bot.review.outstanding import waiting_on
 from bot.review.stages import Stage
 from bot.usecases import home
@@ -39,20 +39,11 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 FIRST_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(minutes=15)
-METADATA_EVENT = "cspr_notice"
 MAX_CHANNEL_NAME_ATTEMPTS = 20
-# Card and invite errors that mean there is nothing more to do (the channel or message is gone).
-_GIVE_UP = {"is_archived", "channel_not_found", "not_in_channel"}
 
 
 class _NotYet(Exception):
     """Nothing was sent: the item waits for others to go first (tried again on a later pass)."""
-
-
-class _Failed(Exception):
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(failure.error)
-        self.failure = failure
 
 
 @dataclass
@@ -74,11 +65,11 @@ def _record_archived(case_id: int, work: Work) -> None:
     work.audit(BOT, "case_channel_archived", case, channel=case.channel_id)
 
 
-def _failure(exc: Exception) -> CallFailure:
-    """A Slack failure as classified, or a fault of our own: logged, and retried later."""
-    if isinstance(exc, _Failed):
+def _failure(messenger: Messenger, exc: Exception) -> CallFailure:
+    """A platform failure as classified, or a fault of our own: logged, and retried later."""
+    if isinstance(exc, Failed):
         return exc.failure
-    failure = classify(exc)
+    failure = messenger.classify(exc)
     if failure is None:
         log.exception("delivery fault")
         failure = CallFailure(error=type(exc).__name__, permanent=False, maybe_done=True)
@@ -86,7 +77,7 @@ def _failure(exc: Exception) -> CallFailure:
 
 
 def backoff(attempts: int, retry_after: int | None = None) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 15 min, and never sooner than Slack's Retry-After."""
+    """30 s, 1 min, 2 min, ... capped at 15 min, and never sooner than the platform's Retry-After."""
     delay = min(FIRST_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=retry_after))
@@ -97,16 +88,14 @@ class Delivery:
     def __init__(
         self,
         database: Database,
-        client: WebClient,
+        messenger: Messenger,
         partnership: Partnership,
         calendar: WorkingCalendar,
-        bot_user_id: Callable[[], str],
     ) -> None:
         self.database = database
-        self.client = client
+        self.messenger = messenger
         self.partnership = partnership
         self.calendar = calendar
-        self.bot_user_id = bot_user_id
 
     def drain(self, now: datetime) -> int:
         """Send everything due at `now`; returns how many items went out."""
@@ -138,7 +127,7 @@ class Delivery:
                 message.status = "expired"
                 message.lease_until = None
                 return 0
-            # Until this attempt is known to have failed cleanly, it may have reached Slack.
+            # Until this attempt is known to have failed cleanly, it may have reached the platform.
             look_first = message.outcome_unknown
             message.outcome_unknown = True
             item = {"key": message.key, "kind": message.kind, "case_id": message.case_id, **message.payload}
@@ -159,7 +148,7 @@ class Delivery:
                 message.next_attempt_at = now + FIRST_BACKOFF
             return 0
         except Exception as exc:
-            self._message_failed(message_id, item, _failure(exc), now)
+            self._message_failed(message_id, item, _failure(self.messenger, exc), now)
             return 0
         with self.database.transaction() as session:
             message = session.get(OutboxMessage, message_id)
@@ -189,7 +178,7 @@ class Delivery:
         return False
 
     def _archived(self, session: Session, case_id: int | None, channel: str | None, now: datetime) -> None:
-        """Slack said a case channel is archived: record it (and tell the chairs) once."""
+        """The platform said a case's space is archived: record it (and tell the chairs) once."""
         case = repositories.case_by_id(session, case_id, lock=True) if case_id else None
         if case is not None and channel and case.channel_id == channel:
             channel_archived(Work(session, self.partnership, self.calendar, now), case)
@@ -204,7 +193,7 @@ class Delivery:
             message.outcome_unknown = failure.maybe_done
             if failure.permanent:
                 message.status = "failed"
-                if failure.error == "is_archived":
+                if failure.error == ARCHIVED:
                     self._archived(session, item["case_id"], item.get("to"), now)
                 if item["kind"] == "open_channel":
                     case = repositories.case_by_id(session, item["case_id"], lock=True)
@@ -216,10 +205,9 @@ class Delivery:
 
     def _send_notice(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         channel = self._conversation(item["to"])
-        if look_first and (ts := self._find_posted(channel, item["key"])):
+        if look_first and (ts := self.messenger.find_posted(channel, item["key"])):
             return _Sent({"channel": channel, "ts": ts, "found": True})
-        response = self._post(channel, item["text"], item["blocks"], item["key"])
-        return _Sent({"channel": channel, "ts": response["ts"]})
+        return _Sent({"channel": channel, "ts": self.messenger.post(channel, item, item["key"])})
 
     def _send_report_image(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         """A report's charts as one PNG in a direct message. Its file name is unique to the request,
@@ -228,31 +216,24 @@ class Delivery:
         from bot.reporting import charts
 
         channel = self._conversation(item["to"])
-        if look_first and (file_id := self._find_file(channel, item["filename"])):
+        if look_first and (file_id := self.messenger.find_image(channel, item["filename"])):
             return _Sent({"channel": channel, "file": file_id, "found": True})
-        response = self.client.files_upload_v2(
-            channel=channel,
-            file=charts.png(item["report"]),
-            filename=item["filename"],
-            title=item["title"],
-            alt_txt="; ".join(description for _, description in charts.CHARTS.values()),
+        file_id = self.messenger.share_image(
+            channel,
+            charts.png(item["report"]),
+            item["filename"],
+            item["title"],
+            "; ".join(description for _, description in charts.CHARTS.values()),
         )
-        return _Sent({"channel": channel, "file": response["file"]["id"]})
+        return _Sent({"channel": channel, "file": file_id})
 
     def _send_invite(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         with self.database.transaction() as session:
             case = repositories.case_by_id(session, item["case_id"])
             channel = case.channel_id if case else None
         if not channel:
-            raise _Failed(CallFailure("no case channel", permanent=True, maybe_done=False))
-        try:
-            response = self.client.conversations_invite(channel=channel, users=",".join(item["users"]), force=True)
-            problems = [e.get("error") for e in response.get("errors") or []]
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_in_channel":
-                raise
-            problems = ["already_in_channel"]
-        return _Sent({"channel": channel, "problems": problems})
+            raise Failed(CallFailure("no case channel", permanent=True, maybe_done=False))
+        return _Sent({"channel": channel, "problems": self.messenger.invite(channel, item["users"])})
 
     def _open_channel(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         with self.database.transaction() as session:
@@ -261,22 +242,19 @@ class Delivery:
             if case.stage != Stage.OPENING or case.channel_id:
                 return _Sent({"skipped": case.stage})
             ref = case.ref
+            members = permissions.case_channel_members(self.partnership, [link.agency_key for link in case.agencies])
         for attempt in range(1, MAX_CHANNEL_NAME_ATTEMPTS + 1):
             name = channel_name(self.partnership.channel_prefix, ref, attempt)
-            try:
-                channel = self.client.conversations_create(name=name, is_private=True)["channel"]
-            except SlackApiError as exc:
-                if exc.response.get("error") != "name_taken":
-                    raise
-                # Ours already if an earlier attempt made it but its answer was lost.
-                channel = self._own_unused_channel(name)
-                if channel is None:
-                    continue
-            if not channel.get("is_private"):
-                raise _Failed(CallFailure("channel_not_private", permanent=True, maybe_done=False))
-            follow_up = partial(_record_channel, item["case_id"], channel["id"], channel["name"], item["started_by"])
-            return _Sent({"channel": channel["id"], "name": channel["name"]}, follow_up)
-        raise _Failed(CallFailure("no free channel name", permanent=True, maybe_done=False))
+            space = self.messenger.open_space(name, members, self._unused)
+            if space is None:
+                continue
+            follow_up = partial(_record_channel, item["case_id"], space.id, space.name, item["started_by"])
+            return _Sent({"channel": space.id, "name": space.name}, follow_up)
+        raise Failed(CallFailure("no free channel name", permanent=True, maybe_done=False))
+
+    def _unused(self, space_id: str) -> bool:
+        with self.database.transaction() as session:
+            return repositories.case_by_channel(session, space_id) is None
 
     def _archive_channel(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         with self.database.transaction() as session:
@@ -284,32 +262,13 @@ class Delivery:
             assert case is not None
             if not case.channel_id or case.channel_archived_at is not None:
                 return _Sent({"skipped": "no open channel"})
-            channel = case.channel_id
+            channel, name = case.channel_id, case.channel_name or ""
             # Nothing can be posted or edited in an archived channel: the closing summary and
             # the cards' last edits go first.
             if repositories.unfinished_for_channel(session, case.id, channel):
                 raise _NotYet()
-        try:
-            self.client.conversations_archive(channel=channel)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_archived":
-                raise
+        self.messenger.archive(channel, name)
         return _Sent({"channel": channel}, partial(_record_archived, item["case_id"]))
-
-    def _own_unused_channel(self, name: str) -> dict[str, Any] | None:
-        cursor = None
-        while True:
-            page = self.client.conversations_list(
-                types="private_channel", exclude_archived=True, limit=200, cursor=cursor
-            )
-            for channel in page["channels"]:
-                if channel["name"] == name and channel.get("creator") == self.bot_user_id():
-                    with self.database.transaction() as session:
-                        in_use = repositories.case_by_channel(session, channel["id"]) is not None
-                    return None if in_use else channel
-            cursor = (page.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
 
     # -- cards ----------------------------------------------------------------------------------
 
@@ -336,7 +295,7 @@ class Delivery:
                 target = card.version
             channel, ts = self._show_card(state, message)
         except Exception as exc:
-            self._card_failed(card_id, target, _failure(exc), now)
+            self._card_failed(card_id, target, _failure(self.messenger, exc), now)
             return 0
         with self.database.transaction() as session:
             card = session.get(Card, card_id)
@@ -362,21 +321,15 @@ class Delivery:
         channel = state["channel"] or self._conversation(state["destination"])
         if state["ts"]:
             try:
-                self.client.chat_update(channel=channel, ts=state["ts"], text=message["text"], blocks=message["blocks"])
+                self.messenger.update(channel, state["ts"], message, state["key"])
                 return channel, state["ts"]
-            except SlackApiError as exc:
-                if exc.response.get("error") != "message_not_found":
-                    raise
-                # Someone deleted the card: post it again rather than lose it.
-        ts = self._find_posted(channel, state["key"]) if state["look_first"] else None
+            except Gone:
+                pass  # Someone deleted the card: post it again rather than lose it.
+        ts = self.messenger.find_posted(channel, state["key"]) if state["look_first"] else None
         if ts is None:
-            ts = self._post(channel, message["text"], message["blocks"], state["key"])["ts"]
+            ts = self.messenger.post(channel, message, state["key"])
         if state["pin"]:
-            try:
-                self.client.pins_add(channel=channel, timestamp=ts)
-            except SlackApiError as exc:
-                if exc.response.get("error") != "already_pinned":
-                    raise
+            self.messenger.pin(channel, ts)
         return channel, ts
 
     def _card_failed(self, card_id: int, target: int, failure: CallFailure, now: datetime) -> None:
@@ -386,9 +339,9 @@ class Delivery:
             assert card is not None
             card.lease_until = None
             card.last_error = failure.error[:200]
-            if failure.permanent and failure.error in _GIVE_UP:
+            if failure.permanent and failure.error in SPACE_GONE:
                 card.synced_version = max(card.synced_version, target)
-                if failure.error == "is_archived":
+                if failure.error == ARCHIVED:
                     self._archived(session, card.case_id, card.channel_id or card.destination, now)
             else:
                 card.next_attempt_at = now + backoff(card.attempts, failure.retry_after)
@@ -406,10 +359,10 @@ class Delivery:
                 work = Work(session, self.partnership, self.calendar, now)
                 outcome = home.home(work, user_id)
                 assert isinstance(outcome, Done)
-                view = render("app_home", partnership=self.partnership, **outcome.data)
-            self.client.views_publish(user_id=user_id, view=view)
+                view = render("app_home", platform=self.messenger.platform, partnership=self.partnership, **outcome.data)
+            self.messenger.publish_home(user_id, view)
         except Exception as exc:
-            failure = _failure(exc)
+            failure = _failure(self.messenger, exc)
             log.warning("home tab not published: %s", failure.error)
             with self.database.transaction() as session:
                 home_tab = session.get(HomeTab, user_id)
@@ -428,40 +381,10 @@ class Delivery:
             home_tab.lease_until, home_tab.attempts, home_tab.next_attempt_at, home_tab.last_error = None, 0, None, None
         return 1
 
-    # -- Slack calls shared by both -----------------------------------------------------------
+    # -- where to post -------------------------------------------------------------------------
 
     def _conversation(self, destination: str) -> str:
-        """A channel id as given; a user id becomes the bot's direct message with that user."""
+        """A channel id as given; a person's id becomes the bot's direct chat with them."""
         if not destination:
-            raise _Failed(CallFailure("no destination", permanent=True, maybe_done=False))
-        if destination[0] in "UW":
-            return self.client.conversations_open(users=destination)["channel"]["id"]
-        return destination
-
-    def _post(self, channel: str, text: str, blocks: list[dict[str, Any]], key: str) -> Any:
-        return self.client.chat_postMessage(
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}},
-            unfurl_links=False,
-            unfurl_media=False,
-        )
-
-    def _find_file(self, channel: str, filename: str) -> str | None:
-        """The id of a file already shared in `channel` under `filename`, from its recent history."""
-        response = self.client.conversations_history(channel=channel, limit=200)
-        for posted in response["messages"]:
-            for shared in posted.get("files") or []:
-                if shared.get("name") == filename:
-                    return shared["id"]
-        return None
-
-    def _find_posted(self, channel: str, key: str) -> str | None:
-        """The ts of a message this bot already posted with `key`, from the channel's recent history."""
-        response = self.client.conversations_history(channel=channel, limit=200, include_all_metadata=True)
-        for posted in response["messages"]:
-            metadata = posted.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
-                return posted["ts"]
-        return None
+            raise Failed(CallFailure("no destination", permanent=True, maybe_done=False))
+        return self.messenger.conversation(destination)

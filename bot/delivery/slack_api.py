@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import logging
-from dataclasses import dataclass
 from typing import Any
 from urllib.error import URLError
 
@@ -14,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.clock_skew import ClockSkew
+from bot.platforms.port import CallFailure
 from bot.settings import Settings
 
 # Errors after which Slack may or may not have acted: check before sending again.
@@ -69,19 +69,6 @@ class _DateWatch(RetryHandler):
             dates = response.headers.get("Date") or response.headers.get("date") or [None]
             self._skew.observe_date(dates[0])
         return False
-
-
-@dataclass(frozen=True)
-class CallFailure:
-    error: str
-    permanent: bool  # trying again will not help
-    maybe_done: bool  # Slack may have acted although we got no success answer
-    retry_after: int | None = None
-
-    @property
-    def refused(self) -> bool:
-        """Slack answered and said no, rather than being out of reach, failing or busy."""
-        return not self.maybe_done and self.error != "ratelimited"
 
 
 def slack_error(exc: SlackApiError) -> str:

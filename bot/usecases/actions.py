@@ -14,7 +14,6 @@ from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.review import permissions
 from bot.review.stages import Stage
 from bot.work import Work
-from messages import render
 from storage import repositories
 from storage.models import Action, ActionUpdate, Case, LibraryEntry, Recommendation
 
@@ -265,14 +264,14 @@ def report(work: Work, actor: str, request_key: str, action_id: int, step: str, 
         work.notify(
             f"action|{action.id}|completed|{request_key}",
             where(work, action.recommendation),
-            render("action_completed", action=action, label=cards.action_label(action), by=actor),
+            work.render("action_completed", action=action, label=cards.action_label(action), by=actor),
             action.recommendation.case,
         )
     elif step == "reopened":
         work.notify(
             f"action|{action.id}|reopened|{request_key}",
             action.owner,
-            render("action_reopened", action=action, label=cards.action_label(action), by=actor, reason=note),
+            work.render("action_reopened", action=action, label=cards.action_label(action), by=actor, reason=note),
             action.recommendation.case,
         )
     done = {"progress": "Recorded progress on", "completed": "Marked complete:", "reopened": "Reopened"}[step]

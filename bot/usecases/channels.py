@@ -8,7 +8,6 @@ from bot.review import permissions
 from bot.review.stages import Stage
 from bot.review.timetable import COUNTDOWN, claim_key
 from bot.work import Work
-from messages import render
 from storage import repositories
 from storage.models import Case
 
@@ -42,7 +41,7 @@ def channel_failed(work: Work, case: Case, error: str, started_by: str, attempt_
     work.notify(
         f"{attempt_key}|failed",
         started_by,
-        render("channel_failed", case=case, error=error),
+        work.render("channel_failed", case=case, error=error),
         case,
     )
 
@@ -60,7 +59,7 @@ def member_joined(work: Work, actor: str, channel_id: str, bot_user: str) -> Out
     work.notify(
         f"{case.ref}|stranger|{actor}",
         channel_id,
-        render("stranger_joined", case=case, user=actor, chairs=work.partnership.chairs),
+        work.render("stranger_joined", case=case, user=actor, chairs=work.partnership.chairs),
         case,
     )
     return Done()

@@ -11,7 +11,6 @@ from bot.review.local_review import NOT_PUBLISHED
 from bot.review.stages import CLOSABLE_STAGES, STAGE_LABELS, Stage
 from bot.usecases import local_reviews
 from bot.work import Work
-from messages import render
 from storage import repositories
 from storage.models import Case
 
@@ -70,12 +69,12 @@ def close(work: Work, actor: str, ref: str, note: str) -> Outcome:
     work.notify(
         f"{case.ref}|closed|pprg",
         work.partnership.pprg_channel,
-        render("closing_summary", note=None, by=actor, **facts),
+        work.render("closing_summary", note=None, by=actor, **facts),
         case,
     )
     if case.channel_id and case.channel_archived_at is None:
         work.notify(
-            f"{case.ref}|closed|case", case.channel_id, render("closing_summary", note=note, by=actor, **facts), case
+            f"{case.ref}|closed|case", case.channel_id, work.render("closing_summary", note=note, by=actor, **facts), case
         )
         work.archive_channel(f"{case.ref}|archive", case)
     for kind in (cards.CASE, cards.TRIAGE, cards.DECISION):

@@ -13,7 +13,6 @@ from bot.review import permissions
 from bot.review.stages import OUTCOMES, Stage, after_sent_to_panel
 from bot.usecases import local_reviews
 from bot.work import Work
-from messages import render
 from messages.wording import day
 from storage import repositories
 from storage.models import Case, Decision, Endorsement
@@ -109,7 +108,7 @@ def _finalise(work: Work, case: Case) -> None:
     decision.final_at = work.now
     case.stage = Stage.DECIDED
     work.audit(decision.decided_by, "decision_final", case, outcome=decision.outcome)
-    message = render("decision_final", case=case, outcome=OUTCOMES[decision.outcome], decision=decision)
+    message = work.render("decision_final", case=case, outcome=OUTCOMES[decision.outcome], decision=decision)
     work.notify(f"{case.ref}|decision-final|case", case.channel_id or "", message, case)
     work.notify(f"{case.ref}|decision-final|pprg", work.partnership.pprg_channel, message, case)
 
@@ -151,7 +150,7 @@ def mark_sent(work: Work, actor: str, ref: str, sent_on: date) -> Outcome:
         assert case.decision.final_at is not None
         decided_on = case.decision.final_at.astimezone(work.partnership.timezone).date()
         local_reviews.start(work, case, decided_on, "partners", actor)
-    message = render("sent_to_panel", case=case, by=actor)
+    message = work.render("sent_to_panel", case=case, by=actor)
     work.notify(f"{case.ref}|sent-to-panel|case", case.channel_id or "", message, case)
     work.notify(f"{case.ref}|sent-to-panel|pprg", work.partnership.pprg_channel, message, case)
     work.refresh(case, cards.DECISION)

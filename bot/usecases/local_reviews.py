@@ -15,7 +15,6 @@ from bot.review.local_review import MILESTONES, NOT_PUBLISHED, PUBLICATION_DECIS
 from bot.review.stages import Stage
 from bot.review.timetable import COUNTDOWN, claim_key
 from bot.work import Work
-from messages import render
 from messages.wording import day
 from storage import repositories
 from storage.models import Case, LibraryEntry, LocalReview, Milestone
@@ -37,7 +36,7 @@ def start(work: Work, case: Case, decided_on: date, requested_by: str, actor: st
         work.notify(
             f"{case.ref}|local-review-started",
             case.channel_id,
-            render("local_review_started", case=case, target=target, requested_by=requested_by),
+            work.render("local_review_started", case=case, target=target, requested_by=requested_by),
             case,
         )
     work.refresh(case, cards.CASE)
@@ -75,7 +74,7 @@ def milestones(work: Work, actor: str, channel_id: str) -> Outcome:
     if case.local_review is None:
         return Refused(f"{case.ref} is not a local CSPR, so it has no milestones.")
     facts = cards.case_facts(case, work.partnership, work.calendar, work.today)
-    return Done(changed=False, data={"message": render("milestone_list", **facts)})
+    return Done(changed=False, data={"message": work.render("milestone_list", **facts)})
 
 
 @read_only
@@ -196,7 +195,7 @@ def not_published(work: Work, actor: str, ref: str, decision: str, title: str, r
     work.notify(
         f"{case.ref}|publication-decided|{decision}",
         case.channel_id or "",
-        render("publication_decided", case=case, label=PUBLICATION_DECISIONS[decision], by=actor),
+        work.render("publication_decided", case=case, label=PUBLICATION_DECISIONS[decision], by=actor),
         case,
     )
     work.refresh(case, cards.CASE)

@@ -12,7 +12,6 @@ from bot.review import panel, permissions
 from bot.review.stages import Stage
 from bot.usecases import local_reviews
 from bot.work import Work
-from messages import render
 from messages.wording import day
 from storage import repositories
 from storage.models import Case, PanelAnswer
@@ -69,7 +68,7 @@ def record_answer(work: Work, actor: str, ref: str, answer: str, answered_on: da
     if stage is Stage.LOCAL_REVIEW and case.local_review is None:
         local_reviews.start(work, case, answered_on, "panel", actor)
     case.stage = stage
-    message = render("panel_answered", case=case, label=panel.ANSWERS[answer], answered_on=answered_on, by=actor)
+    message = work.render("panel_answered", case=case, label=panel.ANSWERS[answer], answered_on=answered_on, by=actor)
     work.notify(f"{case.ref}|panel-answer|pprg", work.partnership.pprg_channel, message, case)
     if case.channel_id and case.channel_archived_at is None:
         work.notify(f"{case.ref}|panel-answer|case", case.channel_id, message, case)

@@ -12,7 +12,6 @@ from bot.review import permissions
 from bot.review.referral_form import Referral
 from bot.review.stages import STAGE_LABELS, Stage, notification_due, review_due
 from bot.work import Work
-from messages import render
 from storage import repositories
 from storage.models import Case, CaseAgency, InfoRequest
 
@@ -52,7 +51,7 @@ def refer(work: Work, actor: str, referral_key: str, referral: Referral) -> Outc
     work.notify(
         f"{case.ref}|referral-confirmation",
         actor,
-        render("referral_confirmation", case=case, agency_name=work.partnership.agency_name(case.referring_agency)),
+        work.render("referral_confirmation", case=case, agency_name=work.partnership.agency_name(case.referring_agency)),
         case,
     )
     return Done(reply=f"Referral received: case {case.ref}.", data={"ref": case.ref})
@@ -111,7 +110,7 @@ def criteria_not_met(work: Work, actor: str, ref: str, reason: str) -> Outcome:
     case.closure_note = reason
     work.audit(actor, "criteria_not_met", case, outcome="local learning")
     work.refresh(case, cards.TRIAGE)
-    work.notify(f"{case.ref}|criteria-not-met", case.referred_by, render("criteria_not_met", case=case, by=actor), case)
+    work.notify(f"{case.ref}|criteria-not-met", case.referred_by, work.render("criteria_not_met", case=case, by=actor), case)
     return Done(reply=f"Case {case.ref} closed: criteria not met, recorded as local learning.")
 
 
@@ -134,7 +133,7 @@ def ask_for_information(work: Work, actor: str, ref: str, question: str, request
     work.notify(
         f"{case.ref}|information-request|{request.id}",
         case.referred_by,
-        render("information_request", case=case, by=actor, question=question),
+        work.render("information_request", case=case, by=actor, question=question),
         case,
     )
     return Done(reply=f"Sent your question about {case.ref} to the referrer.")

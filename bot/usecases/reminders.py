@@ -25,7 +25,6 @@ from bot.review.timetable import (
 )
 from bot.usecases.queries import by_urgency, countdown
 from bot.work import BOT, Work
-from messages import render
 from storage import repositories
 from storage.models import Action, Case
 
@@ -56,7 +55,7 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
             work.notify(
                 f"{claim_key}|channel",
                 case.channel_id,
-                render("reminder", **values),
+                work.render("reminder", **values),
                 case,
                 while_stage=case.stage,
                 while_waiting=everyone,
@@ -68,14 +67,14 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
                 work.notify(
                     f"{claim_key}|dm|{person}",
                     person,
-                    render("reminder_dm", tasks=tasks, **values),
+                    work.render("reminder_dm", tasks=tasks, **values),
                     case,
                     while_stage=case.stage,
                     while_waiting=[person],
                     expires_at=expires,
                 )
     elif due.kind == OVERDUE:
-        message = render("overdue", **values)
+        message = work.render("overdue", **values)
         if channel_open:
             work.notify(
                 f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires
@@ -92,18 +91,18 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
         work.notify(
             f"{claim_key}|pprg",
             work.partnership.pprg_channel,
-            render("notification_reminder", **values),
+            work.render("notification_reminder", **values),
             case,
             while_stage=case.stage,
             expires_at=expires,
         )
     elif due.kind in (REVIEW_REMINDER, REVIEW_OVERDUE) and channel_open:
         facts = cards.case_facts(case, work.partnership, work.calendar, work.today)
-        message = render("review_reminder", overdue=due.kind == REVIEW_OVERDUE, **facts)
+        message = work.render("review_reminder", overdue=due.kind == REVIEW_OVERDUE, **facts)
         work.notify(f"{claim_key}|channel", case.channel_id, message, case, while_stage=case.stage, expires_at=expires)
     elif due.kind in (PANEL_CHASE, PUBLISHABLE):
         facts = cards.case_facts(case, work.partnership, work.calendar, work.today)
-        message = render("panel_chase" if due.kind == PANEL_CHASE else "publishable", **facts)
+        message = work.render("panel_chase" if due.kind == PANEL_CHASE else "publishable", **facts)
         for chair in work.partnership.chairs:
             work.notify(f"{claim_key}|dm|{chair}", chair, message, case, while_stage=case.stage, expires_at=expires)
     work.audit(BOT, f"{due.kind}_queued", case, slot=due.slot, days_left=due.days_left)
@@ -111,7 +110,7 @@ def for_case(work: Work, case: Case, due: Due, claim_key: str) -> None:
 
 def for_action(work: Work, action: Action, due: Due, claim_key: str) -> None:
     """An owner's reminder of their action, by direct message, while it is still open that day."""
-    message = render(
+    message = work.render(
         "action_reminder",
         action=action,
         label=cards.action_label(action),
@@ -162,12 +161,12 @@ def digest(work: Work, day: date, claim_key: str) -> None:
     work.notify(
         f"{claim_key}|pprg",
         work.partnership.pprg_channel,
-        render("digest", day=day, rows=rows, late_actions=late),
+        work.render("digest", day=day, rows=rows, late_actions=late),
         expires_at=expires,
     )
     for person, items in personal.items():
         work.notify(
-            f"{claim_key}|dm|{person}", person, render("personal_digest", day=day, items=items), expires_at=expires
+            f"{claim_key}|dm|{person}", person, work.render("personal_digest", day=day, items=items), expires_at=expires
         )
     work.audit(BOT, "digest_queued", None, day=day.isoformat(), cases=len(rows), people=len(personal))
 
@@ -179,4 +178,4 @@ def channel_archived(work: Work, case: Case) -> None:
     case.channel_archived_at = work.now
     work.audit(BOT, "channel_archived", case, channel=case.channel_id)
     for chair in work.partnership.chairs:
-        work.notify(f"{case.ref}|channel-archived|{chair}", chair, render("channel_archived", case=case), case)
+        work.notify(f"{case.ref}|channel-archived|{chair}", chair, work.render("channel_archived", case=case), case)

@@ -13,7 +13,6 @@ from bot.reporting.period import YEARS, Period, reporting_year, year_of
 from bot.review import permissions
 from bot.review.stages import NOTIFICATION_WORKING_DAYS, RAPID_REVIEW_WORKING_DAYS
 from bot.work import Work
-from messages import render
 from storage import repositories
 
 
@@ -68,7 +67,7 @@ def in_slack(work: Work, actor: str, year: int | None) -> Outcome:
             "title": f"Case reviews {report['about']['period']}: charts",
         },
     )
-    message = render(
+    message = work.render(
         "report_headline",
         report=report,
         notification_days=NOTIFICATION_WORKING_DAYS,

@@ -9,7 +9,6 @@ from bot.outcomes import Done, Invalid, Outcome, Refused, not_allowed
 from bot.review import permissions
 from bot.review.stages import Stage
 from bot.work import Work
-from messages import render
 from storage import repositories
 from storage.models import Case, CaseAgency, SignOff
 
@@ -92,7 +91,7 @@ def add_agency(work: Work, actor: str, channel_id: str, agency_key: str) -> Outc
     work.notify(
         f"{case.ref}|agency-added|{agency.key}",
         case.channel_id or "",
-        render("agency_added", case=case, agency=agency, by=actor),
+        work.render("agency_added", case=case, agency=agency, by=actor),
         case,
     )
     return Done(reply=f"Added {agency.name} to {case.ref} and invited its leads.")

@@ -1,0 +1,1 @@
+"""Slack: the Web API behind the platform port."""
