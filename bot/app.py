@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from bot.services import Services
-from handlers import register_listeners
+from handlers.slack import register_listeners
 
 
 def build_app(services: Services) -> App:

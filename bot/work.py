@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from bot.partnership import Partnership
 from bot.review.permissions import stakeholders
 from bot.working_days import WorkingCalendar
-from storage import repositories
 from messages import render
+from storage import repositories
 from storage.models import Card, Case, Claim, OutboxMessage
 
 # The actor of what the bot does by itself (reminders, digests, retention) in the audit trail.

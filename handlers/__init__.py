@@ -1,12 +1,3 @@
-"""Thin Bolt listeners, one module per kind of Slack request, each with `register(app)`."""
-
-from slack_bolt import App
-
-from handlers import actions, commands, events, views
-
-
-def register_listeners(app: App) -> None:
-    commands.register(app)
-    actions.register(app)
-    views.register(app)
-    events.register(app)
+"""Thin listeners, one module per kind of request (commands, buttons, forms), unaware of the
+platform: each reads an `Incoming` (handlers/turn.py) and answers through it. handlers/slack and
+handlers/teams wire them to each platform."""

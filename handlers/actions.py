@@ -1,10 +1,8 @@
-"""Buttons. Each answers within Slack's 3 seconds, checks who is pressing, then opens a form or acts."""
+"""Buttons. Each answers at once (Slack allows 3 seconds), checks who is pressing, then opens a form or acts."""
 
 from __future__ import annotations
 
-import re
-
-from slack_bolt import App
+from collections.abc import Callable
 
 from bot.free_text import clean
 from bot.partnership import PARTNER_ROLES
@@ -16,31 +14,9 @@ from bot.usecases.decisions import RATIONALE_MAX
 from bot.usecases.referrals import REASON_MAX
 from bot.usecases.signoffs import COMMENT_MAX
 from handlers import forms, library
-from handlers.guard import Incoming, guarded
+from handlers.turn import Incoming
 
 TRIAGE_FORMS = {"triage_start": "start_modal", "triage_not_met": "not_met_modal", "triage_more_info": "more_info_modal"}
-
-
-def register(app: App) -> None:
-    for action_id in TRIAGE_FORMS:
-        app.action(action_id)(guarded(triage))
-    app.action("signoff")(guarded(sign_off))
-    app.action(re.compile(r"^decide_[a-z_]+$"))(guarded(decide))
-    app.action("endorse")(guarded(endorse))
-    app.action("mark_sent")(guarded(mark_sent))
-    app.action(re.compile(r"^panel_[a-z_]+$"))(guarded(panel_answer))
-    app.action("milestone")(guarded(milestone))
-    app.action("publish")(guarded(publish))
-    app.action("not_published")(guarded(not_published))
-    app.action("close_case")(guarded(close_case))
-    app.action("library_more")(guarded(library_more))
-    app.action("library_search")(guarded(library_search))
-    app.action("library_more_view")(guarded(library_more_view))
-    app.action("recommend")(guarded(recommend))
-    app.action("action_add")(guarded(action_add))
-    for button in STEP_BUTTONS.values():
-        app.action(button)(guarded(action_step))
-    app.action("action_sign_off")(guarded(action_sign_off))
 
 
 OUT_OF_DATE = "This button is out of date or not valid. Use the one on the current card."
@@ -49,9 +25,9 @@ STEP_BUTTONS = {"progress": "action_progress", "completed": "action_complete", "
 
 def _pressed(incoming: Incoming) -> tuple[str, str, str]:
     """(action id, case reference, the rest of the value): a button's value is `ref` or `ref|detail`."""
-    action = incoming.body["actions"][0]
-    ref, _, detail = clean(action.get("value"))[:300].partition("|")
-    return str(action.get("action_id", "")), ref, detail
+    action_id, value = incoming.pressed()
+    ref, _, detail = clean(value)[:300].partition("|")
+    return action_id, ref, detail
 
 
 def _case_button(incoming: Incoming) -> tuple[str, str, str] | None:
@@ -70,8 +46,7 @@ def triage(incoming: Incoming) -> None:
     action_id, ref, _ = pressed
     if (allowed := forms.allowed(incoming, referrals.check_triage, ref=ref)) is None:
         return
-    forms.open_form(
-        incoming,
+    incoming.open_form(
         TRIAGE_FORMS[action_id],
         ref=ref,
         notified_on=allowed.data["notified_on"],
@@ -92,8 +67,7 @@ def sign_off(incoming: Incoming) -> None:
         keys = [pressed_agency]
     partnership = incoming.services.partnership
     agencies = [{"key": key, "name": partnership.agency_name(key)} for key in keys]
-    forms.open_form(
-        incoming,
+    incoming.open_form(
         "signoff_modal",
         ref=ref,
         agencies=agencies,
@@ -112,8 +86,7 @@ def decide(incoming: Incoming) -> None:
         return
     if forms.allowed(incoming, decisions.check_decide, ref=ref) is None:
         return
-    forms.open_form(
-        incoming,
+    incoming.open_form(
         "decide_modal",
         ref=ref,
         outcome_label=OUTCOMES[outcome_key],
@@ -139,9 +112,7 @@ def mark_sent(incoming: Incoming) -> None:
     _, ref, _ = pressed
     if forms.allowed(incoming, decisions.check_mark_sent, ref=ref) is None:
         return
-    forms.open_form(
-        incoming, "mark_sent_modal", ref=ref, today=incoming.today, metadata=forms.metadata(incoming, ref=ref)
-    )
+    incoming.open_form("mark_sent_modal", ref=ref, today=incoming.today, metadata=forms.metadata(incoming, ref=ref))
 
 
 def panel_answer(incoming: Incoming) -> None:
@@ -182,7 +153,7 @@ def close_case(incoming: Incoming) -> None:
 
 def _more(incoming: Incoming) -> tuple[str, int]:
     """The next page's offset and the words searched for, carried by the More button."""
-    offset, _, words = clean(incoming.body["actions"][0].get("value"))[:300].partition("|")
+    offset, _, words = clean(incoming.pressed()[1])[:300].partition("|")
     return words, int(offset) if offset.isdigit() else 0
 
 
@@ -194,17 +165,12 @@ def library_more(incoming: Incoming) -> None:
 
 def library_search(incoming: Incoming) -> None:
     """The App Home's button: a search form, which shows its answers in itself."""
-    incoming.ack()
-    incoming.client.views_open(trigger_id=incoming.body["trigger_id"], view=library.view(incoming, ""))
+    library.show_form(incoming, "")
 
 
 def library_more_view(incoming: Incoming) -> None:
-    incoming.ack()
     words, offset = _more(incoming)
-    view = incoming.body.get("view") or {}
-    incoming.client.views_update(
-        view_id=view.get("id"), hash=view.get("hash"), view=library.view(incoming, words, offset)
-    )
+    library.show_form(incoming, words, offset, update=True)
 
 
 def recommend(incoming: Incoming) -> None:
@@ -215,12 +181,12 @@ def recommend(incoming: Incoming) -> None:
 def _numbered_button(incoming: Incoming) -> tuple[str, int] | None:
     """A button whose value is the id of what it acts on: acknowledged, and the id if it is one."""
     incoming.ack()
-    action = incoming.body["actions"][0]
-    value = clean(action.get("value"))[:12]
+    action_id, value = incoming.pressed()
+    value = clean(value)[:12]
     if not value.isdigit():
         incoming.tell(OUT_OF_DATE)
         return None
-    return str(action.get("action_id", "")), int(value)
+    return action_id, int(value)
 
 
 def action_add(incoming: Incoming) -> None:
@@ -238,3 +204,32 @@ def action_step(incoming: Incoming) -> None:
 def action_sign_off(incoming: Incoming) -> None:
     if (pressed := _numbered_button(incoming)) is not None:
         incoming.show(incoming.run(actions.sign_off, action_id=pressed[1]))
+
+
+# Each button by its action id (Slack's action_id, the Teams card action's verb).
+BUTTONS: dict[str, Callable[[Incoming], None]] = {
+    **{action_id: triage for action_id in TRIAGE_FORMS},
+    "signoff": sign_off,
+    "endorse": endorse,
+    "mark_sent": mark_sent,
+    "milestone": milestone,
+    "publish": publish,
+    "not_published": not_published,
+    "close_case": close_case,
+    "library_more": library_more,
+    "library_search": library_search,
+    "library_more_view": library_more_view,
+    "recommend": recommend,
+    "action_add": action_add,
+    **{button: action_step for button in STEP_BUTTONS.values()},
+    "action_sign_off": action_sign_off,
+}
+# Buttons whose action id carries a choice after a prefix (`decide_local_cspr`): the listener
+# checks the choice, so a tampered one is answered rather than ignored.
+BUTTON_PREFIXES: dict[str, Callable[[Incoming], None]] = {"decide_": decide, "panel_": panel_answer}
+
+
+def listener_for(action_id: str) -> Callable[[Incoming], None] | None:
+    if action_id in BUTTONS:
+        return BUTTONS[action_id]
+    return next((listener for prefix, listener in BUTTON_PREFIXES.items() if action_id.startswith(prefix)), None)

@@ -1,10 +1,8 @@
-"""`/cspr`: one slash command, a few subcommands."""
+"""`/cspr` on Slack, words sent to the bot on Teams: one command, a few subcommands."""
 
 from __future__ import annotations
 
 import json
-
-from slack_bolt import App
 
 from bot.free_text import clean, iso_date
 from bot.outcomes import Done
@@ -13,16 +11,11 @@ from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HAR
 from bot.review.stages import is_case_ref
 from bot.usecases import local_reviews, queries, reports, signoffs
 from handlers import forms, library
-from handlers.guard import Incoming, guarded
-from messages import render
-
-
-def register(app: App) -> None:
-    app.command("/cspr")(guarded(cspr))
+from handlers.turn import Incoming
 
 
 def cspr(incoming: Incoming) -> None:
-    words = str(incoming.body.get("text") or "").split()
+    words = incoming.command_words()
     name = words[0].lower() if words else "help"
     arguments = words[1:]
     if name == "refer" and not arguments:
@@ -36,52 +29,43 @@ def cspr(incoming: Incoming) -> None:
     elif name == "milestone" and len(arguments) <= 2:
         milestone(incoming, [argument.lower() for argument in arguments])
     elif name == "publish" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
-        incoming.ack()  # the form's trigger expires 3 s after the command
         forms.open_publish(incoming, arguments[0] if arguments else None)
     elif name == "close" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
-        incoming.ack()
         forms.open_close(incoming, arguments[0] if arguments else None)
     elif name == "library":
         library_search(incoming, " ".join(arguments))
     elif name == "recommend" and arguments[:1] == ["--national"]:
-        incoming.ack()
         national = " ".join(arguments[1:]).strip().strip("\"\u201c\u201d'")
         forms.open_recommend(incoming, national=national)
     elif name == "recommend" and len(arguments) <= 1 and all(is_case_ref(a) for a in arguments):
-        incoming.ack()
         forms.open_recommend(incoming, ref=arguments[0] if arguments else None)
     elif name == "report" and len(arguments) <= 1:
         report(incoming, arguments[0] if arguments else None)
     elif name == "help" and not arguments:
-        incoming.ack(**render("help", problem=None))
+        incoming.reply(incoming.render("help", problem=None))
     else:
         typed = clean(" ".join(words))[:100].replace("`", "'")
-        incoming.ack(**render("help", problem=f"I don't know `/cspr {typed}`."))
+        incoming.reply(incoming.render("help", problem=f"I don't know `/cspr {typed}`."))
 
 
 def open_referral_form(incoming: Incoming) -> None:
-    # The trigger expires 3 s after the command: acknowledge, then open the form straight away.
-    incoming.ack()
-    incoming.client.views_open(
-        trigger_id=incoming.body["trigger_id"],
-        view=render(
-            "referral_modal",
-            partnership=incoming.services.partnership,
-            metadata=json.dumps({"channel": incoming.body.get("channel_id")}),
-            identifier_max=IDENTIFIER_MAX,
-            summary_max=SUMMARY_MAX,
-            age_bands=AGE_BANDS,
-            harms=HARMS,
-            abuse_types=ABUSE_TYPES,
-            criteria_views=CRITERIA_VIEWS,
-        ),
+    incoming.open_form(
+        "referral_modal",
+        partnership=incoming.services.partnership,
+        metadata=json.dumps({"channel": incoming.channel or None}),
+        identifier_max=IDENTIFIER_MAX,
+        summary_max=SUMMARY_MAX,
+        age_bands=AGE_BANDS,
+        harms=HARMS,
+        abuse_types=ABUSE_TYPES,
+        criteria_views=CRITERIA_VIEWS,
     )
 
 
 def status(incoming: Incoming, ref: str | None) -> None:
-    outcome = incoming.run(queries.case_status, channel_id=incoming.body.get("channel_id", ""), ref=ref)
+    outcome = incoming.run(queries.case_status, channel_id=incoming.channel, ref=ref)
     if isinstance(outcome, Done):
-        incoming.ack(**outcome.data["message"])
+        incoming.reply(outcome.data["message"])
     else:
         incoming.show(outcome)
 
@@ -89,23 +73,22 @@ def status(incoming: Incoming, ref: str | None) -> None:
 def list_cases(incoming: Incoming) -> None:
     outcome = incoming.run(queries.open_cases)
     if isinstance(outcome, Done):
-        incoming.ack(**render("case_list", cases=outcome.data["cases"]))
+        incoming.reply(incoming.render("case_list", cases=outcome.data["cases"]))
     else:
         incoming.show(outcome)
 
 
 def milestone(incoming: Incoming, arguments: list[str]) -> None:
-    channel_id = incoming.body.get("channel_id", "")
+    channel_id = incoming.channel
     if not arguments:
         outcome = incoming.run(local_reviews.milestones, channel_id=channel_id)
         if isinstance(outcome, Done):
-            incoming.ack(**outcome.data["message"])
+            incoming.reply(outcome.data["message"])
         else:
             incoming.show(outcome)
         return
     key = arguments[0]
     if key == NOT_PUBLISHED and len(arguments) == 1:
-        incoming.ack()
         forms.open_not_published(incoming, channel_id)
         return
     on = iso_date(arguments[1]) if len(arguments) == 2 else None
@@ -117,13 +100,11 @@ def milestone(incoming: Incoming, arguments: list[str]) -> None:
 
 
 def library_search(incoming: Incoming, words: str) -> None:
-    incoming.ack(**library.message(incoming, clean(words)))
+    incoming.reply(library.message(incoming, clean(words)))
 
 
 def add_agency(incoming: Incoming, agency_key: str) -> None:
-    incoming.show(
-        incoming.run(signoffs.add_agency, channel_id=incoming.body.get("channel_id", ""), agency_key=agency_key)
-    )
+    incoming.show(incoming.run(signoffs.add_agency, channel_id=incoming.channel, agency_key=agency_key))
 
 
 def report(incoming: Incoming, year: str | None) -> None:
@@ -134,6 +115,6 @@ def report(incoming: Incoming, year: str | None) -> None:
         return
     outcome = incoming.run(reports.in_slack, year=int(year) if year else None)
     if isinstance(outcome, Done):
-        incoming.ack(**outcome.data["message"])
+        incoming.reply(outcome.data["message"])
     else:
         incoming.show(outcome)

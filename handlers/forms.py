@@ -1,5 +1,5 @@
 """Opening forms, from a button or a command: check with the use case first, then open the form
-straight away (its trigger expires 3 s after the click), remembering where it was asked for."""
+straight away (Slack's trigger expires 3 s after the click), remembering where it was asked for."""
 
 from __future__ import annotations
 
@@ -14,27 +14,12 @@ from bot.review.local_review import PUBLICATION_DECISIONS, REASONS_MAX
 from bot.usecases import actions, closing, local_reviews, publication
 from bot.usecases.closing import NOTE_MAX
 from bot.usecases.panel import check_answer
-from handlers.guard import Incoming
-from messages import render
-
-
-def where(incoming: Incoming) -> dict[str, Any]:
-    """The channel the button or command was used in, so the form's answer can go back there."""
-    body = incoming.body
-    channel = (
-        (body.get("channel") or {}).get("id")
-        or (body.get("container") or {}).get("channel_id")
-        or body.get("channel_id")
-    )
-    return {"channel": channel}
+from handlers.turn import Incoming
 
 
 def metadata(incoming: Incoming, **values: Any) -> str:
-    return json.dumps({**where(incoming), **values})
-
-
-def open_form(incoming: Incoming, template: str, **values: Any) -> None:
-    incoming.client.views_open(trigger_id=incoming.body["trigger_id"], view=render(template, **values))
+    """Where the form was asked for, so its answer can go back there, and what it is about."""
+    return json.dumps({"channel": incoming.channel or None, **values})
 
 
 def allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
@@ -49,8 +34,7 @@ def allowed(incoming: Incoming, check: Any, **arguments: Any) -> Done | None:
 def open_panel_answer(incoming: Incoming, ref: str, answer: str) -> None:
     if allowed(incoming, check_answer, ref=ref) is None:
         return
-    open_form(
-        incoming,
+    incoming.open_form(
         "panel_answer_modal",
         ref=ref,
         answer=answer,
@@ -64,8 +48,7 @@ def open_panel_answer(incoming: Incoming, ref: str, answer: str) -> None:
 def open_milestone(incoming: Incoming, ref: str, key: str) -> None:
     if (checked := allowed(incoming, local_reviews.check_milestone, ref=ref, key=key)) is None:
         return
-    open_form(
-        incoming,
+    incoming.open_form(
         "milestone_modal",
         ref=ref,
         label=checked.data["label"],
@@ -79,8 +62,7 @@ def open_not_published(incoming: Incoming, channel_id: str = "", ref: str | None
     if (checked := allowed(incoming, local_reviews.check_not_published, channel_id=channel_id, ref=ref)) is None:
         return
     ref = checked.data["ref"]
-    open_form(
-        incoming,
+    incoming.open_form(
         "not_published_modal",
         ref=ref,
         decisions=PUBLICATION_DECISIONS,
@@ -92,12 +74,11 @@ def open_not_published(incoming: Incoming, channel_id: str = "", ref: str | None
 
 
 def open_publish(incoming: Incoming, ref: str | None) -> None:
-    channel_id = where(incoming)["channel"] or ""
+    channel_id = incoming.channel
     if (checked := allowed(incoming, publication.check_publish, channel_id=channel_id, ref=ref)) is None:
         return
     data = checked.data
-    open_form(
-        incoming,
+    incoming.open_form(
         "publish_modal",
         materials=MATERIALS,
         title_max=TITLE_MAX,
@@ -108,21 +89,20 @@ def open_publish(incoming: Incoming, ref: str | None) -> None:
 
 
 def open_close(incoming: Incoming, ref: str | None) -> None:
-    channel_id = where(incoming)["channel"] or ""
+    channel_id = incoming.channel
     if (checked := allowed(incoming, closing.check_close, channel_id=channel_id, ref=ref)) is None:
         return
     ref = checked.data["ref"]
-    open_form(incoming, "close_modal", ref=ref, note_max=NOTE_MAX, metadata=metadata(incoming, ref=ref))
+    incoming.open_form("close_modal", ref=ref, note_max=NOTE_MAX, metadata=metadata(incoming, ref=ref))
 
 
 def open_recommend(incoming: Incoming, ref: str | None = None, national: str | None = None) -> None:
-    channel_id = where(incoming)["channel"] or ""
+    channel_id = incoming.channel
     checked = allowed(incoming, actions.check_recommend, channel_id=channel_id, ref=ref, national=national)
     if checked is None:
         return
     data = checked.data
-    open_form(
-        incoming,
+    incoming.open_form(
         "recommend_modal",
         subject=data["about"],
         agencies=incoming.services.partnership.agencies,
@@ -135,8 +115,7 @@ def open_recommend(incoming: Incoming, ref: str | None = None, national: str | N
 def open_add_action(incoming: Incoming, recommendation_id: int) -> None:
     if (checked := allowed(incoming, actions.check_add_action, recommendation_id=recommendation_id)) is None:
         return
-    open_form(
-        incoming,
+    incoming.open_form(
         "action_modal",
         number=checked.data["number"],
         subject=checked.data["about"],
@@ -149,8 +128,7 @@ def open_add_action(incoming: Incoming, recommendation_id: int) -> None:
 def open_action_step(incoming: Incoming, action_id: int, step: str) -> None:
     if (checked := allowed(incoming, actions.check_step, action_id=action_id, step=step)) is None:
         return
-    open_form(
-        incoming,
+    incoming.open_form(
         "action_step_modal",
         step=step,
         label=checked.data["label"],

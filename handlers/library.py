@@ -1,4 +1,4 @@
-"""A page of the learning library, shown as an ephemeral answer or inside the search form."""
+"""A page of the learning library, shown as an answer to a command or inside the search form."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from typing import Any
 from bot.learning.entries import MATERIALS, STATUSES
 from bot.outcomes import Done
 from bot.usecases import library
-from handlers.guard import Incoming
-from messages import render
+from handlers.turn import Incoming
 
 WORDS_MAX = 200
 
@@ -20,8 +19,13 @@ def _page(incoming: Incoming, words: str, offset: int) -> dict[str, Any]:
 
 
 def message(incoming: Incoming, words: str, offset: int = 0) -> dict[str, Any]:
-    return render("library_results", **_page(incoming, words, offset))
+    return incoming.render("library_results", **_page(incoming, words, offset))
 
 
-def view(incoming: Incoming, words: str, offset: int = 0) -> dict[str, Any]:
-    return render("library_search_modal", metadata="{}", **_page(incoming, words, offset))
+def show_form(incoming: Incoming, words: str, offset: int = 0, *, update: bool = False) -> None:
+    """The search form with the matches under the words: opened, or shown again in place."""
+    page = _page(incoming, words, offset)
+    if update:
+        incoming.update_form("library_search_modal", metadata="{}", **page)
+    else:
+        incoming.open_form("library_search_modal", metadata="{}", **page)

@@ -23,7 +23,7 @@ from bot.clockwork.scheduler import _guarded
 from bot.clockwork.tick import Clockwork
 from bot.partnership import Partnership
 from bot.standin import SlackStandIn
-from handlers.guard import DATABASE_DOWN
+from handlers.turn import DATABASE_DOWN
 from tests.conftest import GENERAL, START, RunningBot, start_bot
 from tests.proxies import TcpProxy
 from tests.test_rapid_review_story import PPRG, REFERRAL, refer

@@ -62,7 +62,9 @@ def render_stored(
         if card.kind.startswith(RECOMMENDATION_PREFIX):
             recommendation = repositories.recommendation(session, number)
             assert recommendation is not None
-            return render("recommendation_card", platform=partnership.platform, **plan_facts(recommendation, partnership, today))
+            return render(
+                "recommendation_card", platform=partnership.platform, **plan_facts(recommendation, partnership, today)
+            )
         action = repositories.action(session, number)
         assert action is not None
         facts = plan_facts(action.recommendation, partnership, today)

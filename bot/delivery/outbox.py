@@ -359,7 +359,9 @@ class Delivery:
                 work = Work(session, self.partnership, self.calendar, now)
                 outcome = home.home(work, user_id)
                 assert isinstance(outcome, Done)
-                view = render("app_home", platform=self.messenger.platform, partnership=self.partnership, **outcome.data)
+                view = render(
+                    "app_home", platform=self.messenger.platform, partnership=self.partnership, **outcome.data
+                )
             self.messenger.publish_home(user_id, view)
         except Exception as exc:
             failure = _failure(self.messenger, exc)

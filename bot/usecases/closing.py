@@ -74,7 +74,10 @@ def close(work: Work, actor: str, ref: str, note: str) -> Outcome:
     )
     if case.channel_id and case.channel_archived_at is None:
         work.notify(
-            f"{case.ref}|closed|case", case.channel_id, work.render("closing_summary", note=note, by=actor, **facts), case
+            f"{case.ref}|closed|case",
+            case.channel_id,
+            work.render("closing_summary", note=note, by=actor, **facts),
+            case,
         )
         work.archive_channel(f"{case.ref}|archive", case)
     for kind in (cards.CASE, cards.TRIAGE, cards.DECISION):

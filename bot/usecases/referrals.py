@@ -51,7 +51,9 @@ def refer(work: Work, actor: str, referral_key: str, referral: Referral) -> Outc
     work.notify(
         f"{case.ref}|referral-confirmation",
         actor,
-        work.render("referral_confirmation", case=case, agency_name=work.partnership.agency_name(case.referring_agency)),
+        work.render(
+            "referral_confirmation", case=case, agency_name=work.partnership.agency_name(case.referring_agency)
+        ),
         case,
     )
     return Done(reply=f"Referral received: case {case.ref}.", data={"ref": case.ref})
@@ -110,7 +112,9 @@ def criteria_not_met(work: Work, actor: str, ref: str, reason: str) -> Outcome:
     case.closure_note = reason
     work.audit(actor, "criteria_not_met", case, outcome="local learning")
     work.refresh(case, cards.TRIAGE)
-    work.notify(f"{case.ref}|criteria-not-met", case.referred_by, work.render("criteria_not_met", case=case, by=actor), case)
+    work.notify(
+        f"{case.ref}|criteria-not-met", case.referred_by, work.render("criteria_not_met", case=case, by=actor), case
+    )
     return Done(reply=f"Case {case.ref} closed: criteria not met, recorded as local learning.")
 
 

@@ -108,7 +108,9 @@ class SlackMessenger(Messenger):
         self.client.views_publish(user_id=user, view=view)
 
     def share_image(self, conversation: str, png: bytes, filename: str, title: str, alt: str) -> str:
-        response = self.client.files_upload_v2(channel=conversation, file=png, filename=filename, title=title, alt_txt=alt)
+        response = self.client.files_upload_v2(
+            channel=conversation, file=png, filename=filename, title=title, alt_txt=alt
+        )
         return response["file"]["id"]
 
     def find_image(self, conversation: str, filename: str) -> str | None:
@@ -121,4 +123,3 @@ class SlackMessenger(Messenger):
 
     def classify(self, exc: Exception) -> CallFailure | None:
         return slack_api.classify(exc)
-

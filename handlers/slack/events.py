@@ -10,7 +10,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.desk import DatabaseUnavailable
 from bot.usecases import channels, home
-from handlers.guard import Incoming, guarded
+from handlers.slack.incoming import SlackIncoming, guarded
+from handlers.turn import Incoming
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def once_per_event(body: dict[str, Any], context: BoltContext, next: Any) -> Bol
 
 
 def home_opened(incoming: Incoming) -> None:
+    assert isinstance(incoming, SlackIncoming)
     incoming.ack()
     event = incoming.body.get("event") or {}
     if event.get("tab") not in (None, "home"):
@@ -46,6 +48,7 @@ def home_opened(incoming: Incoming) -> None:
 
 
 def member_joined(incoming: Incoming) -> None:
+    assert isinstance(incoming, SlackIncoming)
     incoming.ack()
     event = incoming.body.get("event") or {}
     services = incoming.services
