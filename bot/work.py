@@ -97,6 +97,7 @@ class Work:
             OutboxMessage(
                 key=key,
                 kind=kind,
+                platform=self.partnership.platform,
                 case_id=case.id if case else None,
                 payload=payload,
                 created_at=self.now,

@@ -45,9 +45,23 @@ def upgrade(database: Database) -> None:
 
 def _upgrade(database: Database) -> None:
     config = alembic_config(database.url)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with database.engine.connect() as connection:
+        # On SQLite, changing a column rebuilds its table, which must not check foreign keys
+        # halfway (SQLite's own procedure for it); they are checked once, at the end, instead.
+        # The pragma only works outside a transaction, so it goes to the driver's connection.
+        sqlite = connection.dialect.name == "sqlite"
+        driver = connection.connection.driver_connection if sqlite else None
+        if driver is not None:
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migrated database has rows whose foreign keys point nowhere")
+        finally:
+            if driver is not None:
+                driver.execute("PRAGMA foreign_keys=ON")
 
 
 def schema_problem(database: Database) -> str | None:

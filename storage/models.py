@@ -64,7 +64,7 @@ class Case(Base):
     stage: Mapped[str] = mapped_column(String(32), index=True)
 
     referring_agency: Mapped[str] = mapped_column(String(32))
-    referred_by: Mapped[str] = mapped_column(String(32))
+    referred_by: Mapped[str] = mapped_column(String(64))
     referred_at: Mapped[datetime]
     # Identifiable free text: never sent to Slack, cleared by retention.
     child_identifier: Mapped[str | None] = mapped_column(String(20))
@@ -79,7 +79,7 @@ class Case(Base):
 
     notified_on: Mapped[date | None]
     review_due: Mapped[date | None]
-    channel_id: Mapped[str | None] = mapped_column(String(32), unique=True)
+    channel_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     channel_name: Mapped[str | None] = mapped_column(String(80))
     sent_to_panel_on: Mapped[date | None]
     closed_at: Mapped[datetime | None]
@@ -109,7 +109,7 @@ class CaseAgency(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     agency_key: Mapped[str] = mapped_column(String(32))
-    added_by: Mapped[str] = mapped_column(String(32))
+    added_by: Mapped[str] = mapped_column(String(64))
     added_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="agencies")
 
@@ -121,7 +121,7 @@ class SignOff(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     agency_key: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
     comment: Mapped[str | None] = mapped_column(Text)
     signed_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="signoffs")
@@ -136,7 +136,7 @@ class Decision(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     outcome: Mapped[str] = mapped_column(String(32))
     rationale: Mapped[str | None] = mapped_column(Text)
-    decided_by: Mapped[str] = mapped_column(String(32))
+    decided_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
     final_at: Mapped[datetime | None]
     case: Mapped[Case] = relationship(back_populates="decision")
@@ -150,7 +150,7 @@ class Endorsement(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"))
     partner: Mapped[str] = mapped_column(String(32))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(64))
     endorsed_at: Mapped[datetime]
     decision: Mapped[Decision] = relationship(back_populates="endorsements")
 
@@ -162,7 +162,7 @@ class InfoRequest(Base):
     # The question form's Slack view id: the same submission delivered twice asks once.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    asked_by: Mapped[str] = mapped_column(String(32))
+    asked_by: Mapped[str] = mapped_column(String(64))
     question: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="info_requests")
@@ -178,7 +178,7 @@ class PanelAnswer(Base):
     answer: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)  # free text: cleared by retention
     answered_on: Mapped[date]
-    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="panel_answer")
 
@@ -195,7 +195,7 @@ class LocalReview(Base):
     requested_by: Mapped[str] = mapped_column(String(16))  # partners | panel
     publication: Mapped[str | None] = mapped_column(String(16))  # not_published | summary_only
     publication_reasons: Mapped[str | None] = mapped_column(Text)  # free text: cleared by retention
-    publication_decided_by: Mapped[str | None] = mapped_column(String(32))
+    publication_decided_by: Mapped[str | None] = mapped_column(String(64))
     publication_decided_at: Mapped[datetime | None]
     case: Mapped[Case] = relationship(back_populates="local_review")
 
@@ -208,7 +208,7 @@ class Milestone(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
     key: Mapped[str] = mapped_column(String(24))
     on: Mapped[date]
-    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
     case: Mapped[Case] = relationship(back_populates="milestones")
 
@@ -249,7 +249,7 @@ class Recommendation(Base):
     library_entry_id: Mapped[int | None] = mapped_column(ForeignKey("library_entries.id"))
     number: Mapped[int]  # 1, 2, ... within its review
     text: Mapped[str] = mapped_column(Text)
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     case: Mapped[Case | None] = relationship()
     library_entry: Mapped[LibraryEntry | None] = relationship()
@@ -268,14 +268,14 @@ class Action(Base):
     recommendation_id: Mapped[int] = mapped_column(ForeignKey("recommendations.id"))
     number: Mapped[int]  # 1, 2, ... within its recommendation
     agency_key: Mapped[str] = mapped_column(String(32))
-    owner: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str] = mapped_column(String(64))
     due_on: Mapped[date]
     measure: Mapped[str | None] = mapped_column(Text)  # how success will be known (optional)
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | completed | signed_off
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
-    signed_off_by: Mapped[str | None] = mapped_column(String(32))
+    signed_off_by: Mapped[str | None] = mapped_column(String(64))
     signed_off_at: Mapped[datetime | None]
     recommendation: Mapped[Recommendation] = relationship(back_populates="actions")
     updates: Mapped[list[ActionUpdate]] = relationship(back_populates="action", order_by="ActionUpdate.id")
@@ -292,7 +292,7 @@ class ActionUpdate(Base):
     kind: Mapped[str] = mapped_column(String(16))  # progress | completed | signed_off | reopened
     note: Mapped[str | None] = mapped_column(Text)
     link: Mapped[str | None] = mapped_column(String(500))  # the evidence of a completion: https only
-    by: Mapped[str] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     action: Mapped[Action] = relationship(back_populates="updates")
 
@@ -303,7 +303,7 @@ class HomeTab(Base):
 
     __tablename__ = "home_tabs"
 
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     version: Mapped[int] = mapped_column(default=1)
     synced_version: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -325,10 +325,10 @@ class Card(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     kind: Mapped[str] = mapped_column(String(48))
     # Where it goes: a channel id, or a user id for a direct message (resolved on first post).
-    destination: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str] = mapped_column(String(128))
     pin: Mapped[bool] = mapped_column(default=False)
-    channel_id: Mapped[str | None] = mapped_column(String(32))
-    ts: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(128))
+    ts: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(default=1)
     synced_version: Mapped[int] = mapped_column(default=0)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -361,6 +361,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(16), default="slack")  # where it goes: slack | teams
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
@@ -368,7 +369,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime]
     lease_until: Mapped[datetime | None]
-    # Set when an attempt may have reached Slack without an answer: the next attempt looks first.
+    # Set when an attempt may have reached the platform without an answer: the next attempt looks first.
     outcome_unknown: Mapped[bool] = mapped_column(default=False)
     last_error: Mapped[str | None] = mapped_column(String(200))
     sent_at: Mapped[datetime | None]
@@ -385,7 +386,7 @@ class AuditEvent(Base):
     # Numbered by the appender, not a sequence: the chain has no gaps to explain.
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(48), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     detail: Mapped[dict[str, Any]]
@@ -401,3 +402,15 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class TeamsConversation(Base):
+    """Where a Teams conversation is reached: the Bot Connector address (`serviceUrl`) it was last
+    heard from, and for a person's 1:1 chat with the bot, whose it is."""
+
+    __tablename__ = "teams_conversations"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    service_url: Mapped[str] = mapped_column(String(300))
+    user_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    seen_at: Mapped[datetime]

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltResponse
 
 from bot.desk import DatabaseUnavailable
+from bot.platforms.slack.messenger import SlackMessenger
 from bot.usecases import channels, home
 from handlers.slack.incoming import SlackIncoming, guarded
 from handlers.turn import Incoming
@@ -52,10 +53,12 @@ def member_joined(incoming: Incoming) -> None:
     incoming.ack()
     event = incoming.body.get("event") or {}
     services = incoming.services
+    messenger = services.delivery.messenger
+    assert isinstance(messenger, SlackMessenger)
     services.desk.run(
         incoming.now,
         channels.member_joined,
         str(event.get("user", "")),
         channel_id=str(event.get("channel", "")),
-        bot_user=services.delivery.bot_user_id(),
+        bot_user=messenger.bot_user_id(),
     )
