@@ -39,7 +39,11 @@ from tests.blockkit import assert_valid_message, assert_valid_view, mrkdwn_texts
 PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
 CALENDAR = WorkingCalendar(PARTNERSHIP.closure_days)
 NOW = datetime(2026, 1, 6, 14, 5, tzinfo=UTC)
-HOSTILE = "<!channel> <!here> <@U0EVIL> <https://evil.example|click> &lt; *bold* \u202e\U0001f600 " * 60
+# Slack's markup, then Teams': typed mentions, links and formatting, which must stay as typed.
+HOSTILE = (
+    "<!channel> <!here> <@U0EVIL> <https://evil.example|click> &lt; *bold* \u202e\U0001f600 "
+    "<at>x</at> [x](https://evil.example) **bold** "
+) * 40
 MENTION = re.compile(r"<[@!#][^>]*>")
 LINK = re.compile(r"<[^@!#][^>]*>")
 DECIDED_STAGES = (Stage.AWAITING_ENDORSEMENT, Stage.DECIDED, Stage.AWAITING_PANEL, Stage.LOCAL_REVIEW, Stage.CONCLUDED)
