@@ -65,10 +65,16 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="answer Slack (HTTP on /slack/events, or Socket Mode)")
-    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--port", type=int, help="3000 for Slack, 3978 for Teams")
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run time-driven work in this process")
     serve.add_argument("--socket", action="store_true", help="use Socket Mode with SLACK_APP_TOKEN instead of HTTP")
+    serve.add_argument(
+        "--platform",
+        choices=("slack", "teams"),
+        default="slack",
+        help="teams: answer Microsoft Teams on /api/messages (port 3978 unless --port); needs the teams extra",
+    )
     serve.set_defaults(run=_serve)
 
     demo = commands.add_parser("demo", help="play a whole rapid review with a stand-in Slack (needs no settings)")
@@ -181,13 +187,20 @@ def _months(value: str) -> int:
 
 @contextmanager
 def _services(settings: Settings) -> Iterator[Services]:
-    """The bot's parts for a one-off command that does not serve Slack."""
+    """The bot's parts for a one-off command that does not serve requests, on the partnership's platform."""
     partnership = partnership_file.load(settings.config_path)
-    database = open_database(settings)
+    if partnership.platform == "teams":
+        from bot.platforms.teams.runner import services_on_teams
+
+        services = services_on_teams(settings, partnership, SystemClock(), upgrade=False)
+    else:
+        services = Services.assemble(
+            partnership, open_database(settings), SystemClock(), make_client(settings, ClockSkew())
+        )
     try:
-        yield Services.assemble(partnership, database, SystemClock(), make_client(settings, ClockSkew()))
+        yield services
     finally:
-        database.dispose()
+        services.database.dispose()
 
 
 def _actor() -> str:
@@ -360,7 +373,8 @@ def _audit_verify(args: argparse.Namespace) -> int:
 
 def _tick(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
-    settings.require("SLACK_BOT_TOKEN")
+    if partnership_file.load(settings.config_path).platform == "slack":
+        settings.require("SLACK_BOT_TOKEN")  # Teams' settings are checked as its parts are made
     try:
         with _services(settings) as services:
             report = Clockwork(services).tick(args.now or SystemClock().now())
@@ -374,8 +388,13 @@ def _tick(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
+    if args.platform == "teams":
+        return _serve_teams(args, settings)
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
-    runner = Runner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port).prepare()
+    partnership = partnership_file.load(settings.config_path)
+    if partnership.platform != "slack":
+        raise CommandFailed("the partnership file says `platform: teams`: serve it with --platform teams")
+    runner = Runner(settings, partnership, host=args.host, port=args.port or 3000).prepare()
     try:
         if not args.socket:
             runner.start_http()  # /healthz answers while Slack is still out of reach
@@ -389,6 +408,26 @@ def _serve(args: argparse.Namespace) -> int:
             SocketModeHandler(runner.app, settings.app_token).start()
         else:
             runner.wait()
+    finally:
+        runner.stop()
+    return 0
+
+
+def _serve_teams(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        from bot.platforms.teams.runner import TeamsRunner
+    except ImportError:
+        raise CommandFailed("Teams needs the teams extra: pip install 'cspr-bot[teams]'") from None
+    if args.socket:
+        raise CommandFailed("--socket is Slack's Socket Mode; Teams is served over HTTP only")
+    runner = TeamsRunner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port or 3978)
+    runner.prepare()
+    try:
+        runner.start_http()  # /healthz answers while Microsoft is still out of reach
+        runner.wait_for_microsoft()
+        if not args.no_scheduler:
+            runner.start_scheduler()
+        runner.wait()
     finally:
         runner.stop()
     return 0

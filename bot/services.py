@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
@@ -12,9 +13,13 @@ from bot.delivery.outbox import Delivery
 from bot.delivery.worker import DeliveryWorker
 from bot.desk import Desk
 from bot.partnership import Partnership
+from bot.platforms.port import Messenger
 from bot.platforms.slack.messenger import SlackMessenger
 from bot.working_days import WorkingCalendar
 from storage.db import Database
+
+if TYPE_CHECKING:  # the Teams half needs the `teams` extra
+    from bot.platforms.teams.microsoft import Microsoft
 
 
 @dataclass
@@ -23,7 +28,7 @@ class Services:
     calendar: WorkingCalendar
     database: Database
     clock: Clock
-    client: WebClient
+    client: WebClient | None  # Slack's Web API client, for a partnership on Slack
     desk: Desk
     delivery: Delivery
     worker: DeliveryWorker
@@ -31,7 +36,7 @@ class Services:
 
     @classmethod
     def assemble(cls, partnership: Partnership, database: Database, clock: Clock, client: WebClient) -> Services:
-        calendar = WorkingCalendar(partnership.closure_days)
+        """On Slack, through its Web API."""
         bot_user: list[str] = []
 
         def bot_user_id() -> str:
@@ -39,7 +44,21 @@ class Services:
                 bot_user.append(client.auth_test()["user_id"])
             return bot_user[0]
 
-        delivery = Delivery(database, SlackMessenger(client, bot_user_id), partnership, calendar)
+        return cls._around(partnership, database, clock, SlackMessenger(client, bot_user_id), client)
+
+    @classmethod
+    def on_teams(cls, partnership: Partnership, database: Database, clock: Clock, microsoft: Microsoft) -> Services:
+        """On Teams, through the Bot Connector and Graph."""
+        from bot.platforms.teams.messenger import TeamsMessenger
+
+        return cls._around(partnership, database, clock, TeamsMessenger(microsoft, database, partnership), None)
+
+    @classmethod
+    def _around(
+        cls, partnership: Partnership, database: Database, clock: Clock, messenger: Messenger, client: WebClient | None
+    ) -> Services:
+        calendar = WorkingCalendar(partnership.closure_days)
+        delivery = Delivery(database, messenger, partnership, calendar)
         worker = DeliveryWorker(delivery, clock)
         desk = Desk(database, partnership, calendar, on_commit=worker.wake)
         return cls(partnership, calendar, database, clock, client, desk, delivery, worker, Activity())

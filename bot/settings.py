@@ -21,6 +21,9 @@ TEAMS_DEFAULTS = {
     "TEAMS_TOKEN_ISSUER": "https://api.botframework.com",
     "TEAMS_LOGIN_URL": "https://login.microsoftonline.com",
     "GRAPH_API_URL": "https://graph.microsoft.com/v1.0",
+    # Where the Bot Connector is reached for a conversation the bot has not yet heard from (a case
+    # chat it has just made); each conversation's own service URL is kept once it speaks.
+    "TEAMS_SERVICE_URL": "https://smba.trafficmanager.net/teams",
 }
 
 HOW_TO_FIX = {
@@ -49,6 +52,7 @@ class TeamsEndpoints:
     token_issuer: str
     login_url: str
     graph_api_url: str
+    service_url: str
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,8 @@ def test_every_slack_template_has_a_teams_one():
     def names(platform: str) -> set[str]:
         return {p.name for p in (TEMPLATES / platform).glob("*.json.j2")}
 
-    assert names("teams") == names("slack")
+    # Teams opens a form only from a button: a command asking for one is answered with a card holding it.
+    assert names("teams") == names("slack") | {"form_button.json.j2"}
 
 
 @pytest.mark.parametrize(("stage", "kind"), CARD_STATES)

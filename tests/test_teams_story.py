@@ -1,0 +1,122 @@
+"""The rapid review on Teams, through the bot's real endpoint with tokens signed as Teams signs
+them, against the Teams stand-in: referral → triage → a group chat per case → sign-offs → the
+chair's decision → endorsements → sent to the Panel."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.standin.teams import flatten
+from storage.models import Case, SignOff
+from tests.teams_bot import TeamsBot, readable, teams_bot  # noqa: F401 - the fixture
+
+
+def test_help_is_answered_in_the_chat_it_was_asked_in(teams_bot: TeamsBot):
+    chair = teams_bot.user("pprg.chair")
+    assert chair.say("help").status == 200
+    answer = teams_bot.teams.wait_for(lambda t: t.dms(chair.object_id)[1:], message="the bot's answer")
+    assert "refer" in answer[0].text or "refer" in str(answer[0].attachments)
+
+
+REFERRAL = {
+    "referring_agency": "police",
+    "child_identifier": "Child ZQX",
+    "age_band": "under_1",
+    "harm": "serious_harm",
+    "abuse_types": "physical",
+    "incident_on": "2026-01-01",
+    "aware_on": "2026-01-02",
+    "agencies": "police,csc,health",
+    "summary": "Fractures found at a routine appointment. <at>Everyone</at> **now**",
+    "criteria_view": "yes",
+}
+
+
+def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
+    teams, bot = teams_bot.teams, teams_bot
+    police, chair = bot.user("police.lead"), bot.user("pprg.chair")
+
+    # 1. `refer` in the 1:1 chat: Teams opens a form only from a button, so the answer holds one.
+    police.say("refer")
+    teams.wait_for(lambda t: len(t.dms(police.object_id)) >= 2, message="the form button")
+    police.press("Open the form")
+    assert police.dialog is not None and police.dialog.title == "Refer a case"
+    # Bad input: the same dialog comes back with the errors by the fields, and nothing is stored.
+    answer = police.submit({**REFERRAL, "child_identifier": "ZQ 12/03/2019", "incident_on": "2026-02-01"})
+    assert answer.status == 200 and police.dialog is not None
+    shown = flatten(police.dialog.card)
+    assert "initials" in shown.lower() and "ZQ 12/03/2019" in shown
+    assert stage_of(bot) is None
+    answer = police.submit(REFERRAL)
+    assert answer.status == 200 and police.dialog is None
+    bot.settle()
+
+    # 2. The triage card in the PPRG channel; the referrer's confirmation in their chat.
+    triage = teams.wait_for(lambda t: [a for a in t.activities(bot.pprg) if "Referral 2026-001" in readable(a)])
+    assert "ZQX" not in readable(triage[0])
+    assert any("2026-001" in text for text in bot.dm_texts("police.lead"))
+
+    # Someone not on the PPRG pressing Start is refused, to them only.
+    manager = bot.user("business.manager")
+    outsider = bot.user("csc.lead")
+    refused = outsider.press("Start rapid review", conversation_id=bot.pprg)
+    assert "Only the PPRG chair or business manager" in refused.json["task"]["value"]
+    assert outsider.dialog is None
+    assert stage_of(bot) == "referred"
+
+    # 3. The chair starts the review: a group chat for the case, its card first in it.
+    chair.press("Start rapid review", conversation_id=bot.pprg)
+    chair.submit({"notified_on": "2026-01-05"})
+    bot.settle()
+    chat = teams.wait_for(lambda t: t.chat_by_topic("rr-2026-001"), message="the case chat")
+    members = set(chat.members)
+    for lead in ("police.lead", "csc.lead", "health.lead", "pprg.chair", "business.manager"):
+        assert bot.user(lead).object_id in members
+    assert bot.user("someone.else").object_id not in members
+    card = teams.wait_for(lambda t: [a for a in t.activities(chat.id) if "Rapid review 2026-001" in readable(a)])[0]
+    before = readable(card)
+
+    # 4. Sign-offs, one of them double-clicked: one sign-off, the card edited in place.
+    police.press("Sign off", conversation_id=chat.id)
+    police.submit({"comment": "Chronology returned."})
+    police.resend_last()
+    bot.settle()
+    for lead in ("csc.lead", "health.lead"):
+        person = bot.user(lead)
+        person.press("Sign off", conversation_id=chat.id)
+        person.submit({})
+        bot.settle()
+    after = readable(teams.conversation(chat.id).find(card.id))
+    assert before != after and after.count("Signed off by") == 3
+    assert signoffs(bot) == 3
+
+    # 5. The chair decides; the partners endorse; the business manager marks it sent.
+    decision = teams.wait_for(
+        lambda t: [a for a in t.activities(chat.id) if "Every agency has signed off" in readable(a)]
+    )
+    chair.press("No further review", conversation_id=chat.id, activity_id=decision[0].id)
+    chair.submit({"rationale": "Single-agency learning only."})
+    bot.settle()
+    for delegate in ("la.delegate", "icb.delegate", "police.delegate"):
+        person = bot.user(delegate)
+        endorse = teams.wait_for(lambda t, p=person: [a for a in t.dms(p.object_id) if "Endorse" in readable(a)])
+        person.press("Endorse", conversation_id=teams.personal_chat(person.object_id).id, activity_id=endorse[-1].id)
+        bot.settle()
+    assert stage_of(bot) == "decided"
+    manager.press("Mark sent to Panel", conversation_id=chat.id, activity_id=decision[0].id)
+    manager.submit({"sent_on": "2026-01-05"})
+    bot.settle()
+    assert stage_of(bot) == "awaiting_panel"
+    final = readable(teams.conversation(chat.id).find(card.id))
+    assert "Sent to the Panel" in final
+
+
+def stage_of(bot: TeamsBot, ref: str = "2026-001") -> str | None:
+    with bot.services.database.transaction() as session:
+        case = session.scalars(select(Case).where(Case.ref == ref)).first()
+        return case.stage if case else None
+
+
+def signoffs(bot: TeamsBot) -> int:
+    with bot.services.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(SignOff))
