@@ -115,8 +115,8 @@ def start_teams_instance(teams: TeamsStandIn, database_url: str, config: Path, c
     return runner
 
 
-@pytest.fixture
-def teams_bot(database_url: str, tmp_path: Path) -> Iterator[TeamsBot]:
+@pytest.fixture(name="teams_bot")
+def running_on_teams(database_url: str, tmp_path: Path) -> Iterator[TeamsBot]:
     with TeamsStandIn(tenant_id=TENANT, catalog_app_id=CATALOG_APP) as teams:
         pprg, learning = tenant(teams)
         config = partnership_file(tmp_path, pprg, learning)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.standin.teams import flatten
 from storage.models import Case, SignOff
-from tests.teams_bot import TeamsBot, readable, teams_bot  # noqa: F401 - the fixture
+from tests.teams_bot import TeamsBot, readable, running_on_teams  # noqa: F401 - the fixture
 
 
 def test_help_is_answered_in_the_chat_it_was_asked_in(teams_bot: TeamsBot):
