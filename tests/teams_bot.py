@@ -12,11 +12,14 @@ import pytest
 
 pytest.importorskip("microsoft_teams.apps")
 
+from sqlalchemy import func, select  # noqa: E402
+
 from bot.clock import SimulatedClock  # noqa: E402
 from bot.partnership import Partnership, load  # noqa: E402
 from bot.platforms.teams.runner import TeamsRunner  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.standin.teams import TeamsStandIn, TeamsUser, flatten  # noqa: E402
+from storage.models import Case  # noqa: E402
 from tests.conftest import START  # noqa: E402
 
 _ESCAPED = re.compile(r"\\(.)")
@@ -126,3 +129,57 @@ def running_on_teams(database_url: str, tmp_path: Path) -> Iterator[TeamsBot]:
             yield TeamsBot(runner, teams, clock, pprg, load(config))
         finally:
             runner.stop()
+
+
+REFERRAL = {
+    "referring_agency": "police",
+    "child_identifier": "Child ZQX",
+    "age_band": "under_1",
+    "harm": "serious_harm",
+    "abuse_types": "physical",
+    "incident_on": "2026-01-01",
+    "aware_on": "2026-01-02",
+    "agencies": "police,csc,health",
+    "summary": "Fractures found at a routine appointment. <at>Everyone</at> **now** [x](https://evil.example)",
+    "criteria_view": "yes",
+}
+
+
+def refer(bot: TeamsBot, values: dict | None = None) -> None:
+    """The police lead refers a case from their 1:1 chat with the bot."""
+    police = bot.user("police.lead")
+    seen = len(bot.teams.dms(police.object_id))
+    police.say("refer")
+    bot.teams.wait_for(lambda t: len(t.dms(police.object_id)) > seen, message="the form button")
+    police.press("Open the form")
+    assert police.submit(values or REFERRAL).status == 200 and police.dialog is None
+    bot.settle()
+
+
+def start_review(bot: TeamsBot, ref: str = "2026-001"):
+    """The chair starts the rapid review from the triage card; returns the case's group chat."""
+    chair = bot.user("pprg.chair")
+    triage = bot.teams.wait_for(
+        lambda t: [a for a in t.activities(bot.pprg) if f"Referral {ref}" in readable(a)], message="the triage card"
+    )
+    chair.press("Start rapid review", conversation_id=bot.pprg, activity_id=triage[-1].id)
+    chair.submit({"notified_on": bot.clock.now().date().isoformat()})
+    bot.settle()
+    return bot.teams.wait_for(lambda t: t.chat_by_topic(f"rr-{ref}"), message="the case chat")
+
+
+def case_card(bot: TeamsBot, chat_id: str, ref: str = "2026-001"):
+    return bot.teams.wait_for(
+        lambda t: [a for a in t.activities(chat_id) if f"Rapid review {ref}" in readable(a)], message="the case card"
+    )[0]
+
+
+def stage_of(bot: TeamsBot, ref: str = "2026-001") -> str | None:
+    with bot.services.database.transaction() as session:
+        case = session.scalars(select(Case).where(Case.ref == ref)).first()
+        return case.stage if case else None
+
+
+def count(bot: TeamsBot, model) -> int:
+    with bot.services.database.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model))

@@ -4,11 +4,16 @@ chair's decision → endorsements → sent to the Panel."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from bot.standin.teams import flatten
 from storage.models import Case, SignOff
-from tests.teams_bot import TeamsBot, readable, running_on_teams  # noqa: F401 - the fixture
+from tests.teams_bot import (  # noqa: F401 - the fixture
+    REFERRAL,
+    TeamsBot,
+    count,
+    readable,
+    running_on_teams,
+    stage_of,
+)
 
 
 def test_help_is_answered_in_the_chat_it_was_asked_in(teams_bot: TeamsBot):
@@ -16,20 +21,6 @@ def test_help_is_answered_in_the_chat_it_was_asked_in(teams_bot: TeamsBot):
     assert chair.say("help").status == 200
     answer = teams_bot.teams.wait_for(lambda t: t.dms(chair.object_id)[1:], message="the bot's answer")
     assert "refer" in answer[0].text or "refer" in str(answer[0].attachments)
-
-
-REFERRAL = {
-    "referring_agency": "police",
-    "child_identifier": "Child ZQX",
-    "age_band": "under_1",
-    "harm": "serious_harm",
-    "abuse_types": "physical",
-    "incident_on": "2026-01-01",
-    "aware_on": "2026-01-02",
-    "agencies": "police,csc,health",
-    "summary": "Fractures found at a routine appointment. <at>Everyone</at> **now**",
-    "criteria_view": "yes",
-}
 
 
 def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
@@ -50,6 +41,7 @@ def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
     answer = police.submit(REFERRAL)
     assert answer.status == 200 and police.dialog is None
     bot.settle()
+    assert count(bot, Case) == 1
 
     # 2. The triage card in the PPRG channel; the referrer's confirmation in their chat.
     triage = teams.wait_for(lambda t: [a for a in t.activities(bot.pprg) if "Referral 2026-001" in readable(a)])
@@ -88,7 +80,7 @@ def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
         bot.settle()
     after = readable(teams.conversation(chat.id).find(card.id))
     assert before != after and after.count("Signed off by") == 3
-    assert signoffs(bot) == 3
+    assert count(bot, SignOff) == 3
 
     # 5. The chair decides; the partners endorse; the business manager marks it sent.
     decision = teams.wait_for(
@@ -109,14 +101,3 @@ def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
     assert stage_of(bot) == "awaiting_panel"
     final = readable(teams.conversation(chat.id).find(card.id))
     assert "Sent to the Panel" in final
-
-
-def stage_of(bot: TeamsBot, ref: str = "2026-001") -> str | None:
-    with bot.services.database.transaction() as session:
-        case = session.scalars(select(Case).where(Case.ref == ref)).first()
-        return case.stage if case else None
-
-
-def signoffs(bot: TeamsBot) -> int:
-    with bot.services.database.transaction() as session:
-        return session.scalar(select(func.count()).select_from(SignOff))
