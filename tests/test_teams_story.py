@@ -4,16 +4,27 @@ chair's decision → endorsements → sent to the Panel."""
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.clockwork.tick import Clockwork
+from bot.learning import files
 from bot.standin.teams import flatten
+from bot.usecases import library
 from storage.models import Case, SignOff
 from tests.teams_bot import (  # noqa: F401 - the fixture
     REFERRAL,
     TeamsBot,
+    case_card,
     count,
     readable,
+    refer,
     running_on_teams,
     stage_of,
+    start_review,
 )
+
+SAMPLE = Path(files.__file__).resolve().parents[1] / "demo" / "published-reviews.csv"
 
 
 def test_help_is_answered_in_the_chat_it_was_asked_in(teams_bot: TeamsBot):
@@ -101,3 +112,49 @@ def test_a_rapid_review_from_referral_to_the_panel(teams_bot: TeamsBot):
     assert stage_of(bot) == "awaiting_panel"
     final = readable(teams.conversation(chat.id).find(card.id))
     assert "Sent to the Panel" in final
+
+
+def test_reminders_skip_the_christmas_closure_then_the_digest_and_the_library(teams_bot: TeamsBot):
+    bot, teams = teams_bot, teams_bot.teams
+    london = bot.partnership.timezone
+    bot.clock.set(datetime(2026, 12, 21, 9, 30, tzinfo=london))
+    refer(bot, {**REFERRAL, "incident_on": "2026-12-17", "aware_on": "2026-12-18"})
+    chat = start_review(bot)
+    card = readable(teams.conversation(chat.id).find(case_card(bot, chat.id).id))
+    # 15 working days from Mon 21 Dec, without 24 Dec (the partnership's closure), 25 and 28 Dec
+    # (Christmas, Boxing Day's substitute) and 1 Jan.
+    assert "Due Fri 15 Jan 2027" in card
+
+    clockwork = Clockwork(bot.services)
+    posted_on: dict[date, int] = {}
+    day = date(2026, 12, 22)
+    while day <= date(2027, 1, 15):
+        before = len(teams.activities(chat.id))
+        now = datetime.combine(day, time(9, 5), london)
+        bot.clock.set(now)
+        clockwork.tick(now)
+        posted_on[day] = len(teams.activities(chat.id)) - before
+        day += timedelta(days=1)
+    closed = [date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26), date(2026, 12, 27), date(2026, 12, 28)]
+    assert all(posted_on[d] == 0 for d in closed + [date(2027, 1, 1)])
+    reminders = [
+        readable(a) for a in teams.activities(chat.id) if "working day" in readable(a) and "left" in readable(a)
+    ]
+    assert reminders, "the countdown reminders reach the case chat"
+    assert all("ZQX" not in text for text in bot.texts(chat.id))
+
+    # The PPRG digest, at its time on a working day: the open case, never the child.
+    digest_at = datetime.combine(date(2027, 1, 18), bot.partnership.digest_at, london)
+    bot.clock.set(digest_at)
+    clockwork.digest(digest_at)
+    digest = [text for text in bot.texts(bot.pprg) if "2026-001" in text and "digest" in text.lower()]
+    assert digest and "ZQX" not in digest[-1]
+
+    # The learning library, asked in a 1:1 chat.
+    reviews = files.read(SAMPLE.read_text(), "csv", digest_at.date())
+    bot.services.desk.run(digest_at, library.load, "cli:test", reviews=reviews, source="sample")
+    chair = bot.user("pprg.chair")
+    seen = len(teams.dms(chair.object_id))
+    chair.say("library neglect")
+    answer = teams.wait_for(lambda t: t.dms(chair.object_id)[seen:], message="the library's answer")
+    assert "match" in readable(answer[-1]) and "neglect" in readable(answer[-1]).lower()
