@@ -33,8 +33,6 @@ from bot.usecases import exports, library, reports
 from bot.usecases.retention import FREE_TEXT
 from storage import audit_chain, repositories
 
-log = logging.getLogger("cspr-bot")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -383,12 +381,8 @@ def _serve(args: argparse.Namespace) -> int:
         if not args.no_scheduler:
             runner.start_scheduler()
         if args.socket:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("serving %s in Socket Mode", runner.partnership.name)
-            SocketModeHandler(runner.app, settings.app_token).start()
-        else:
-            runner.wait()
+            runner.start_socket()
+        runner.wait()
     finally:
         runner.stop()
     return 0

@@ -9,6 +9,7 @@ import time
 
 from alembic.util import CommandError
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -31,6 +32,8 @@ log = logging.getLogger("cspr-bot")
 # Asking Slack again after it could not be reached: 1 s, then twice as long each time, up to a minute.
 FIRST_RETRY = 1.0
 LAST_RETRY = 60.0
+# How often a Socket Mode connection is pinged; one silent for four times this is replaced.
+SOCKET_PING_INTERVAL = 10.0
 
 
 class CommandFailed(Exception):
@@ -96,6 +99,8 @@ class Runner:
         self.slack_problem: str | None = None  # why Slack could not be asked, until it can
         self._server = None
         self._thread: threading.Thread | None = None
+        self._socket: SocketModeHandler | None = None
+        self._stopping = threading.Event()
         self._scheduler = None
 
     def prepare(self) -> Runner:
@@ -176,12 +181,33 @@ class Runner:
         )
         return int(self._server.effective_port)
 
+    def start_socket(self, *, ping_interval: float = SOCKET_PING_INTERVAL) -> None:
+        """Take Slack's requests over a Socket Mode connection (reconnected whenever Slack asks or
+        it drops) instead of HTTP. A refused app-level token stops start-up."""
+        assert self.app is not None, "prepare() and wait_for_slack() first"
+        handler = SocketModeHandler(self.app, self.settings.app_token, ping_interval=ping_interval)
+        try:
+            handler.connect()
+        except SlackApiError as exc:
+            handler.close()
+            raise CommandFailed(
+                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): {HOW_TO_FIX['SLACK_APP_TOKEN']}",
+                exit_status=1,
+            ) from None
+        self._socket = handler
+        log.info("serving %s in Socket Mode", self.partnership.name)
+
     def wait(self) -> None:
-        assert self._thread is not None
-        while self._thread.is_alive():
+        """Until the HTTP server stops, or in Socket Mode until `stop`."""
+        if self._thread is None:
+            self._stopping.wait()
+        while self._thread is not None and self._thread.is_alive():
             self._thread.join(1.0)
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._socket is not None:
+            self._socket.close()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         if self._server is not None:
