@@ -373,7 +373,8 @@ def _tick(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     settings.require("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN" if args.socket else "SLACK_SIGNING_SECRET")
-    runner = Runner(settings, partnership_file.load(settings.config_path), host=args.host, port=args.port).prepare()
+    partnership = partnership_file.load(settings.config_path)
+    runner = Runner(settings, partnership, host=args.host, port=args.port, socket_mode=args.socket).prepare()
     try:
         if not args.socket:
             runner.start_http()  # /healthz answers while Slack is still out of reach

@@ -19,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.clock_skew import ClockSkew
 from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
-from bot.delivery.slack_api import classify, make_client, unreachable_reason
+from bot.delivery.slack_api import classify, make_client, slack_error, unreachable_reason
 from bot.partnership import Partnership
 from bot.server import SlackFront, http_server
 from bot.services import Services
@@ -42,6 +42,10 @@ class CommandFailed(Exception):
     def __init__(self, message: str, *, exit_status: int = 2) -> None:
         super().__init__(message)
         self.exit_status = exit_status
+
+
+def _refused(token: str, error: str) -> CommandFailed:
+    return CommandFailed(f"Slack refused {token} ({error}): {HOW_TO_FIX[token]}", exit_status=1)
 
 
 def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
@@ -86,8 +90,10 @@ class Runner:
         clock: Clock | None = None,
         host: str = "0.0.0.0",
         port: int = 3000,
+        socket_mode: bool = False,
     ) -> None:
         self.settings = settings
+        self.socket_mode = socket_mode  # Slack's requests come over a WebSocket, not HTTP
         self.partnership = partnership
         self.clock = clock or SystemClock()
         self.host = host
@@ -134,18 +140,22 @@ class Runner:
             self._tell_front()
 
     def _ask_slack(self) -> str | None:
-        """None once Slack accepts the token; why it could not be asked while it cannot be reached.
-        A token Slack refuses stops start-up."""
+        """None once Slack accepts the tokens; why it could not be asked while it cannot be reached.
+        A token Slack refuses stops start-up. In Socket Mode the link Slack gives to check the
+        app-level token goes unused: the connection asks for its own."""
+        client = make_client(self.settings, self.skew, quiet=True)
+        token = "SLACK_BOT_TOKEN"
         try:
-            make_client(self.settings, self.skew, quiet=True).auth_test()
+            client.auth_test()
+            if self.socket_mode:
+                token = "SLACK_APP_TOKEN"
+                client.apps_connections_open(app_token=self.settings.app_token)
         except Exception as exc:
             failure = classify(exc)
             if failure is None:
                 raise
             if failure.refused:
-                raise CommandFailed(
-                    f"Slack refused SLACK_BOT_TOKEN ({failure.error}): {HOW_TO_FIX['SLACK_BOT_TOKEN']}", exit_status=1
-                ) from None
+                raise _refused(token, failure.error) from None
             return failure.error if isinstance(exc, SlackApiError) else unreachable_reason(exc)
         return None
 
@@ -182,18 +192,15 @@ class Runner:
         return int(self._server.effective_port)
 
     def start_socket(self, *, ping_interval: float = SOCKET_PING_INTERVAL) -> None:
-        """Take Slack's requests over a Socket Mode connection (reconnected whenever Slack asks or
-        it drops) instead of HTTP. A refused app-level token stops start-up."""
-        assert self.app is not None, "prepare() and wait_for_slack() first"
+        """Take Slack's requests over a Socket Mode connection, reconnected whenever Slack asks or
+        it drops."""
+        assert self.socket_mode and self.app is not None, "prepare() and wait_for_slack() first, in Socket Mode"
         handler = SocketModeHandler(self.app, self.settings.app_token, ping_interval=ping_interval)
         try:
             handler.connect()
-        except SlackApiError as exc:
+        except SlackApiError as exc:  # the token was revoked since start-up
             handler.close()
-            raise CommandFailed(
-                f"Slack refused SLACK_APP_TOKEN ({exc.response.get('error')}): {HOW_TO_FIX['SLACK_APP_TOKEN']}",
-                exit_status=1,
-            ) from None
+            raise _refused("SLACK_APP_TOKEN", slack_error(exc)) from None
         self._socket = handler
         log.info("serving %s in Socket Mode", self.partnership.name)
 

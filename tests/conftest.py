@@ -186,8 +186,9 @@ def start_socket_bot(
 ) -> Runner:
     """The bot as `cspr-bot serve --socket` runs it, connected to the stand-in's WebSocket; pinged
     every second so that a dead connection is replaced within seconds."""
-    runner = Runner(bot_settings(standin, database_url, SLACK_APP_TOKEN=standin.app_token), partnership, clock=clock)
-    runner.prepare().start_socket(ping_interval=1.0)
+    settings = bot_settings(standin, database_url, SLACK_APP_TOKEN=standin.app_token)
+    runner = Runner(settings, partnership, clock=clock, socket_mode=True).prepare()
+    runner.start_socket(ping_interval=1.0)
     standin.wait_for(lambda s: s.socket.open_connections, message="the bot's Socket Mode connection")
     return runner
 

@@ -74,6 +74,7 @@ class SocketModeServer:
         self.ack_timeout = ack_timeout
         self.retries = retries
         self.connections_opened = 0
+        self.hellos: list[dict] = []
         self.envelopes: list[Envelope] = []
         self.acks: list[dict] = []  # every acknowledgement that arrived, lost ones included
         self.refused_tickets = 0
@@ -141,6 +142,7 @@ class SocketModeServer:
                 "debug_info": {"host": "applink-standin", "build_number": 1, "approximate_connection_time": 18060},
                 "connection_info": {"app_id": self.ws.app_id},
             }
+            self.hellos.append(hello)
         try:
             connection.send(json.dumps(hello))
             self.ws.changed()

@@ -63,7 +63,8 @@ class SlackStandIn(ServedStandIn):
             trigger_ttl=trigger_ttl,
         )
         super().__init__(self.workspace.cond, port)
-        self._api = WebAPI(self.workspace, bot_token, methods_file, app_token)
+        # Only an app with Socket Mode turned on has an app-level token to connect with.
+        self._api = WebAPI(self.workspace, bot_token, methods_file, app_token if socket_mode else None)
         self.socket = SocketModeServer(self.workspace, ack_timeout=ack_timeout) if socket_mode else None
 
     def new_server(self) -> StandInServer:
