@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -193,11 +194,23 @@ def start_socket_bot(
     return runner
 
 
-@pytest.fixture
-def bot(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
+@contextlib.contextmanager
+def running_bot(
+    start: Callable[[SlackStandIn, str, Partnership, SimulatedClock], Runner],
+    standin: SlackStandIn,
+    database_url: str,
+    partnership: Partnership,
+) -> Iterator[RunningBot]:
+    """The bot as `start` starts it (`start_bot`, `start_socket_bot`), its clock at START; stopped afterwards."""
     clock = SimulatedClock(START)
-    runner = start_bot(standin, database_url, partnership, clock)
+    runner = start(standin, database_url, partnership, clock)
     try:
         yield RunningBot(runner, standin, clock)
     finally:
         runner.stop()
+
+
+@pytest.fixture
+def bot(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
+    with running_bot(start_bot, standin, database_url, partnership) as running:
+        yield running

@@ -4,7 +4,6 @@ app-level token, and the whole rapid review told again with no HTTP endpoint at 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -13,12 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import SimulatedClock
 from bot.partnership import Partnership
 from bot.standin import SlackStandIn
 from storage.models import AuditEvent, Case, SignOff
 from tests import test_rapid_review_story as story
-from tests.conftest import BOT_TOKEN, GENERAL, PARTNERSHIP_FILE, START, RunningBot, make_standin, start_socket_bot
+from tests.conftest import (
+    BOT_TOKEN,
+    GENERAL,
+    PARTNERSHIP_FILE,
+    RunningBot,
+    make_standin,
+    running_bot,
+    start_socket_bot,
+)
 from tests.journey import CHAIR, click_and_submit, submit
 from tests.test_cli import CSPR_BOT, run
 from tests.test_rapid_review_story import PPRG, REFERRAL, count, refer
@@ -27,20 +33,13 @@ from tests.test_rapid_review_story import PPRG, REFERRAL, count, refer
 ACK_TIMEOUT = 1.5
 
 
-@contextlib.contextmanager
-def running(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
-    clock = SimulatedClock(START)
-    runner = start_socket_bot(standin, database_url, partnership, clock)
-    try:
-        yield RunningBot(runner, standin, clock)
-    finally:
-        runner.stop()
-
-
 @pytest.fixture
 def socket_bot(database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
     """On SQLite and PostgreSQL, with Slack's own 3 s wait for acknowledgements."""
-    with make_standin(socket_mode=True) as standin, running(standin, database_url, partnership) as bot:
+    with (
+        make_standin(socket_mode=True) as standin,
+        running_bot(start_socket_bot, standin, database_url, partnership) as bot,
+    ):
         yield bot
 
 
@@ -49,7 +48,7 @@ def quick_bot(tmp_path: Path, partnership: Partnership) -> Iterator[RunningBot]:
     """On SQLite, with an unacknowledged envelope sent again after ACK_TIMEOUT."""
     with (
         make_standin(socket_mode=True, ack_timeout=ACK_TIMEOUT) as standin,
-        running(standin, f"sqlite:///{tmp_path / 'cspr.db'}", partnership) as bot,
+        running_bot(start_socket_bot, standin, f"sqlite:///{tmp_path / 'cspr.db'}", partnership) as bot,
     ):
         yield bot
 
