@@ -4,6 +4,7 @@ app-level token, and the whole rapid review told again with no HTTP endpoint at 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,6 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
 
 from bot.partnership import Partnership
 from bot.standin import SlackStandIn
@@ -195,3 +200,22 @@ def test_a_refused_app_token_stops_start_up_with_one_line(tmp_path):
         "connections:write on the Basic Information page"
     ]
     assert not (tmp_path / "bot.db").exists()  # stopped before anything else happened
+
+
+def test_only_the_app_level_token_opens_a_connection_and_each_link_serves_once():
+    with make_standin(socket_mode=True) as standin:
+        api = WebClient(base_url=standin.api_url)
+        for token, error in ((BOT_TOKEN, "not_allowed_token_type"), ("xapp-1-A0CSPR-other", "invalid_auth")):
+            with pytest.raises(SlackApiError) as refused:
+                api.apps_connections_open(app_token=token)
+            assert refused.value.response["error"] == error
+        with pytest.raises(SlackApiError) as refused:
+            WebClient(token=standin.app_token, base_url=standin.api_url).chat_postMessage(channel=GENERAL, text="hi")
+        assert refused.value.response["error"] == "not_allowed_token_type"
+
+        link = api.apps_connections_open(app_token=standin.app_token)["url"]
+        with connect(link) as connection:
+            assert json.loads(connection.recv(5))["type"] == "hello"
+        with pytest.raises(InvalidStatus) as used:
+            connect(link)
+        assert used.value.response.status_code == 401 and standin.socket.refused_tickets == 1
