@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 from bot.partnership import Partnership
 from bot.standin import SlackStandIn
 from storage.models import AuditEvent, Case, SignOff
+from tests import test_events as events
 from tests import test_rapid_review_story as story
 from tests.conftest import (
     BOT_TOKEN,
@@ -114,6 +115,29 @@ def test_hello_then_commands_clicks_and_forms_answered_in_acknowledgements(quick
     assert (click.payload["type"], click.accepts_response_payload) == ("block_actions", False)
     assert socket.acks[-1] == {"envelope_id": click.envelope_id}
     assert quick_bot.form(chair, "start_review")
+
+    # So is an event; the Home tab it asks for is published through the Web API.
+    chair.open_home()
+    event = socket.envelopes[-1]
+    assert (event.type, event.payload["event"]["type"], event.accepts_response_payload) == (
+        "events_api",
+        "app_home_opened",
+        False,
+    )
+    assert quick_bot.standin.wait_for(lambda s: s.home_views.get(chair.id), message="the chair's Home tab")
+
+
+def test_an_event_slack_sends_again_is_handled_once(quick_bot: RunningBot):
+    # Bolt passes no retry_attempt on to the app in Socket Mode: the event's id is what tells.
+    events.test_someone_added_by_hand_is_reported_once_however_often_slack_retries(quick_bot)
+    joins = [e for e in quick_bot.standin.socket.envelopes if e.type == "events_api"]
+    assert [(e.payload["event_id"], e.retry_attempt) for e in joins] == [
+        ("Ev0001", 0),
+        ("Ev0001", 1),
+        ("Ev0001", 2),
+        ("Ev0002", 0),
+    ]
+    assert {e.retry_reason for e in joins if e.retry_attempt} == {"http_timeout"}
 
 
 def test_an_unacknowledged_sign_off_is_sent_again_and_counted_once(quick_bot: RunningBot):
