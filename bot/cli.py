@@ -33,8 +33,6 @@ from bot.usecases import exports, library, reports
 from bot.usecases.retention import FREE_TEXT
 from storage import audit_chain, repositories
 
-log = logging.getLogger("cspr-bot")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
@@ -394,7 +392,7 @@ def _serve(args: argparse.Namespace) -> int:
     partnership = partnership_file.load(settings.config_path)
     if partnership.platform != "slack":
         raise CommandFailed("the partnership file says `platform: teams`: serve it with --platform teams")
-    runner = Runner(settings, partnership, host=args.host, port=args.port or 3000).prepare()
+    runner = Runner(settings, partnership, host=args.host, port=args.port or 3000, socket_mode=args.socket).prepare()
     try:
         if not args.socket:
             runner.start_http()  # /healthz answers while Slack is still out of reach
@@ -402,12 +400,8 @@ def _serve(args: argparse.Namespace) -> int:
         if not args.no_scheduler:
             runner.start_scheduler()
         if args.socket:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            log.info("serving %s in Socket Mode", runner.partnership.name)
-            SocketModeHandler(runner.app, settings.app_token).start()
-        else:
-            runner.wait()
+            runner.start_socket()
+        runner.wait()
     finally:
         runner.stop()
     return 0

@@ -9,6 +9,7 @@ import time
 
 from alembic.util import CommandError
 from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -18,7 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.clock_skew import ClockSkew
 from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
-from bot.delivery.slack_api import classify, make_client, unreachable_reason
+from bot.delivery.slack_api import classify, make_client, slack_error, unreachable_reason
 from bot.partnership import Partnership
 from bot.server import SlackFront, http_server
 from bot.services import Services
@@ -31,6 +32,8 @@ log = logging.getLogger("cspr-bot")
 # Asking Slack again after it could not be reached: 1 s, then twice as long each time, up to a minute.
 FIRST_RETRY = 1.0
 LAST_RETRY = 60.0
+# How often a Socket Mode connection is pinged; one silent for four times this is replaced.
+SOCKET_PING_INTERVAL = 10.0
 
 
 class CommandFailed(Exception):
@@ -39,6 +42,10 @@ class CommandFailed(Exception):
     def __init__(self, message: str, *, exit_status: int = 2) -> None:
         super().__init__(message)
         self.exit_status = exit_status
+
+
+def _refused(token: str, error: str) -> CommandFailed:
+    return CommandFailed(f"Slack refused {token} ({error}): {HOW_TO_FIX[token]}", exit_status=1)
 
 
 def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
@@ -83,8 +90,10 @@ class Runner:
         clock: Clock | None = None,
         host: str = "0.0.0.0",
         port: int = 3000,
+        socket_mode: bool = False,
     ) -> None:
         self.settings = settings
+        self.socket_mode = socket_mode  # Slack's requests come over a WebSocket, not HTTP
         self.partnership = partnership
         self.clock = clock or SystemClock()
         self.host = host
@@ -96,6 +105,8 @@ class Runner:
         self.slack_problem: str | None = None  # why Slack could not be asked, until it can
         self._server = None
         self._thread: threading.Thread | None = None
+        self._socket: SocketModeHandler | None = None
+        self._stopping = threading.Event()
         self._scheduler = None
 
     def prepare(self) -> Runner:
@@ -129,18 +140,22 @@ class Runner:
             self._tell_front()
 
     def _ask_slack(self) -> str | None:
-        """None once Slack accepts the token; why it could not be asked while it cannot be reached.
-        A token Slack refuses stops start-up."""
+        """None once Slack accepts the tokens; why it could not be asked while it cannot be reached.
+        A token Slack refuses stops start-up. In Socket Mode the link Slack gives to check the
+        app-level token goes unused: the connection asks for its own."""
+        client = make_client(self.settings, self.skew, quiet=True)
+        token = "SLACK_BOT_TOKEN"
         try:
-            make_client(self.settings, self.skew, quiet=True).auth_test()
+            client.auth_test()
+            if self.socket_mode:
+                token = "SLACK_APP_TOKEN"
+                client.apps_connections_open(app_token=self.settings.app_token)
         except Exception as exc:
             failure = classify(exc)
             if failure is None:
                 raise
             if failure.refused:
-                raise CommandFailed(
-                    f"Slack refused SLACK_BOT_TOKEN ({failure.error}): {HOW_TO_FIX['SLACK_BOT_TOKEN']}", exit_status=1
-                ) from None
+                raise _refused(token, failure.error) from None
             return failure.error if isinstance(exc, SlackApiError) else unreachable_reason(exc)
         return None
 
@@ -176,12 +191,30 @@ class Runner:
         )
         return int(self._server.effective_port)
 
+    def start_socket(self, *, ping_interval: float = SOCKET_PING_INTERVAL) -> None:
+        """Take Slack's requests over a Socket Mode connection, reconnected whenever Slack asks or
+        it drops."""
+        assert self.socket_mode and self.app is not None, "prepare() and wait_for_slack() first, in Socket Mode"
+        handler = SocketModeHandler(self.app, self.settings.app_token, ping_interval=ping_interval)
+        try:
+            handler.connect()
+        except SlackApiError as exc:  # the token was revoked since start-up
+            handler.close()
+            raise _refused("SLACK_APP_TOKEN", slack_error(exc)) from None
+        self._socket = handler
+        log.info("serving %s in Socket Mode", self.partnership.name)
+
     def wait(self) -> None:
-        assert self._thread is not None
-        while self._thread.is_alive():
+        """Until the HTTP server stops, or in Socket Mode until `stop`."""
+        if self._thread is None:
+            self._stopping.wait()
+        while self._thread is not None and self._thread.is_alive():
             self._thread.join(1.0)
 
     def stop(self) -> None:
+        self._stopping.set()
+        if self._socket is not None:
+            self._socket.close()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         if self._server is not None:

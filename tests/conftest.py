@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,12 +48,13 @@ GENERAL = "C0GENERAL"
 LEARNING = "C0LEARNING"
 
 
-def make_standin() -> SlackStandIn:
+def make_standin(**options) -> SlackStandIn:
     standin = SlackStandIn(
         bot_token=BOT_TOKEN,
         signing_secret=SIGNING_SECRET,
         methods_file=METHODS_FILE if METHODS_FILE.exists() else None,
         trigger_ttl=10.0,
+        **options,
     )
     for user_id, name in PEOPLE.items():
         standin.add_user(user_id, name)
@@ -156,17 +158,21 @@ def start_instance(
     standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock
 ) -> tuple[Runner, int]:
     """One instance of the bot, exactly as `cspr-bot serve` runs it; returns it and its port."""
-    settings = Settings.from_env(
+    settings = bot_settings(standin, database_url, SLACK_SIGNING_SECRET=SIGNING_SECRET)
+    runner = Runner(settings, partnership, clock=clock, host="127.0.0.1", port=0).prepare()
+    return runner, runner.start_http()
+
+
+def bot_settings(standin: SlackStandIn, database_url: str, **more: str) -> Settings:
+    return Settings.from_env(
         {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "SLACK_API_URL": standin.api_url,
             "DATABASE_URL": database_url,
             "CSPR_CONFIG": str(PARTNERSHIP_FILE),
+            **more,
         }
     )
-    runner = Runner(settings, partnership, clock=clock, host="127.0.0.1", port=0).prepare()
-    return runner, runner.start_http()
 
 
 def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock) -> Runner:
@@ -176,11 +182,35 @@ def start_bot(standin: SlackStandIn, database_url: str, partnership: Partnership
     return runner
 
 
-@pytest.fixture
-def bot(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
+def start_socket_bot(
+    standin: SlackStandIn, database_url: str, partnership: Partnership, clock: SimulatedClock
+) -> Runner:
+    """The bot as `cspr-bot serve --socket` runs it, connected to the stand-in's WebSocket; pinged
+    every second so that a dead connection is replaced within seconds."""
+    settings = bot_settings(standin, database_url, SLACK_APP_TOKEN=standin.app_token)
+    runner = Runner(settings, partnership, clock=clock, socket_mode=True).prepare()
+    runner.start_socket(ping_interval=1.0)
+    standin.wait_for(lambda s: s.socket.open_connections, message="the bot's Socket Mode connection")
+    return runner
+
+
+@contextlib.contextmanager
+def running_bot(
+    start: Callable[[SlackStandIn, str, Partnership, SimulatedClock], Runner],
+    standin: SlackStandIn,
+    database_url: str,
+    partnership: Partnership,
+) -> Iterator[RunningBot]:
+    """The bot as `start` starts it (`start_bot`, `start_socket_bot`), its clock at START; stopped afterwards."""
     clock = SimulatedClock(START)
-    runner = start_bot(standin, database_url, partnership, clock)
+    runner = start(standin, database_url, partnership, clock)
     try:
         yield RunningBot(runner, standin, clock)
     finally:
         runner.stop()
+
+
+@pytest.fixture
+def bot(standin: SlackStandIn, database_url: str, partnership: Partnership) -> Iterator[RunningBot]:
+    with running_bot(start_bot, standin, database_url, partnership) as running:
+        yield running

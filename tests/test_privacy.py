@@ -9,7 +9,7 @@ import re
 import time
 
 from bot.clockwork.tick import Clockwork
-from bot.standin.people import FORM
+from bot.standin.people import FORM, http_body
 from storage.models import Case
 from tests.conftest import SIGNING_SECRET, RunningBot
 from tests.test_clockwork import london, open_review, sign_off
@@ -62,7 +62,7 @@ def test_a_refused_referral_leaves_one_short_line_and_nothing_of_its_content(bot
     assert police.submit(form.id, REFERRAL).status == 401
     bot.standin.signing_secret = SIGNING_SECRET
     # The same submission, signed with the right secret but by a clock 10 minutes ahead of this host's.
-    sent = bot.standin.workspace.last_payloads["U01POLICE"]
+    sent, _ = http_body("interactive", bot.standin.workspace.last_payloads["U01POLICE"])
     assert bot.standin.post_signed(sent, FORM, timestamp=int(time.time()) + 600).status == 401
     bot.settle()
 

@@ -25,6 +25,15 @@ if TYPE_CHECKING:
 FORM = "application/x-www-form-urlencoded"
 
 
+def http_body(kind: str, payload: dict) -> tuple[bytes, str]:
+    """How Slack carries a request of Socket Mode's envelope type `kind` over HTTP, and its content type."""
+    if kind == "slash_commands":
+        return urlencode(payload).encode(), FORM
+    if kind == "interactive":
+        return urlencode({"payload": json.dumps(payload)}).encode(), FORM
+    return json.dumps(payload).encode(), "application/json"
+
+
 def send_signed(
     url: str,
     signing_secret: str,
@@ -85,7 +94,7 @@ class SlackUser:
                 "trigger_id": ws.issue_trigger(self.id),
             }
             ws.record("command", ws.display_channel(channel_id), self.name, f"{command} {text}".strip())
-        response = self._standin.post_signed(urlencode(fields).encode(), FORM)
+        response = self._standin.send_to_app("slash_commands", fields)
         # A JSON answer to a slash command is shown like a post to its response_url.
         if response.status == 200 and isinstance(response.json, dict):
             response_urls.deliver(ws, url_id, response.json)
@@ -264,19 +273,18 @@ class SlackUser:
             ) from error
 
     def resend_last(self) -> Response:
-        """Send this person's last interaction again, byte for byte (freshly signed), as happens
-        when Slack redelivers a request or a double click reaches the app twice."""
+        """Send this person's last interaction again, the same payload (freshly signed, or in a new
+        envelope), as happens when Slack redelivers a request or a double click reaches the app twice."""
         with self._ws.cond:
-            body = self._ws.last_payloads.get(self.id)
-        if body is None:
+            payload = self._ws.last_payloads.get(self.id)
+        if payload is None:
             raise LookupError(f"@{self.name} has sent nothing yet")
-        return self._standin.post_signed(body, FORM)
+        return self._standin.send_to_app("interactive", payload)
 
     def _send_payload(self, payload: dict) -> Response:
-        body = urlencode({"payload": json.dumps(payload)}).encode()
         with self._ws.cond:
-            self._ws.last_payloads[self.id] = body
-        return self._standin.post_signed(body, FORM)
+            self._ws.last_payloads[self.id] = payload
+        return self._standin.send_to_app("interactive", payload)
 
 
 def _check_field_errors(view: View, errors: object) -> None:

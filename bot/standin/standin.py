@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import copy
-import json
 import secrets
 import time
 from pathlib import Path
 
 from .faults import Fault
-from .people import Response, SlackUser, send_signed
+from .people import Response, SlackUser, http_body, send_signed
 from .served import ServedStandIn
 from .server import StandInServer
+from .socket_mode import ACK_TIMEOUT, SocketModeServer
 from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, View, Workspace
 from .webapi import WebAPI
 
@@ -20,9 +20,10 @@ class SlackStandIn(ServedStandIn):
     """Serves Slack's Web API on 127.0.0.1 and plays the people who use the app.
 
     The bot talks to `api_url` with a real `slack_sdk.WebClient`; people's commands, clicks and
-    submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack. `port`
-    fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets Slack's clock
-    apart from the host's.
+    submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack, or with
+    `socket_mode` as envelopes over the WebSocket the app opened with `app_token` (`socket`).
+    `port` fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets
+    Slack's clock apart from the host's.
     """
 
     thread_name = "slack-standin"
@@ -43,8 +44,12 @@ class SlackStandIn(ServedStandIn):
         app_id: str = "A0CSPR",
         bot_id: str = "B0CSPR",
         verification_token: str = "standin-verification-token",
+        app_token: str = "xapp-1-A0CSPR-standin",
+        socket_mode: bool = False,
+        ack_timeout: float = ACK_TIMEOUT,
     ):
         self.bot_token = bot_token
+        self.app_token = app_token
         self.signing_secret = signing_secret
         self.verification_token = verification_token
         self.app_url: str | None = None
@@ -58,7 +63,9 @@ class SlackStandIn(ServedStandIn):
             trigger_ttl=trigger_ttl,
         )
         super().__init__(self.workspace.cond, port)
-        self._api = WebAPI(self.workspace, bot_token, methods_file)
+        # Only an app with Socket Mode turned on has an app-level token to connect with.
+        self._api = WebAPI(self.workspace, bot_token, methods_file, app_token if socket_mode else None)
+        self.socket = SocketModeServer(self.workspace, ack_timeout=ack_timeout) if socket_mode else None
 
     def new_server(self) -> StandInServer:
         return StandInServer(self.workspace, self._api, self._faults, self.port)
@@ -66,7 +73,14 @@ class SlackStandIn(ServedStandIn):
     def start(self) -> SlackStandIn:
         super().start()
         self.workspace.base_url = self.base_url  # where uploaded files are downloaded from
+        if self.socket is not None:
+            self.workspace.socket_link = self.socket.start().open_link
         return self
+
+    def stop(self) -> None:
+        if self.socket is not None:
+            self.socket.stop()
+        super().stop()
 
     @property
     def base_url(self) -> str:
@@ -204,10 +218,22 @@ class SlackStandIn(ServedStandIn):
             ],
             "is_ext_shared_channel": False,
         }
+        return self.send_to_app("events_api", envelope, retry_num=retry_num, retry_reason=retry_reason)
+
+    def send_to_app(
+        self, kind: str, payload: dict, *, retry_num: int | None = None, retry_reason: str = "http_timeout"
+    ) -> Response:
+        """Deliver a request (`kind` is Socket Mode's envelope type: slash_commands, interactive or
+        events_api) the way the app takes them: an envelope over its Socket Mode connection, or a
+        request signed and POSTed to `app_url`."""
+        if self.socket is not None:
+            return self.socket.deliver(
+                kind, payload, retry_attempt=retry_num or 0, retry_reason=retry_reason if retry_num else ""
+            )
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post_signed(json.dumps(envelope).encode(), "application/json", headers=headers)
+        return self.post_signed(*http_body(kind, payload), headers=headers)
 
     def post_signed(
         self,

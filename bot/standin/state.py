@@ -11,6 +11,7 @@ import mimetypes
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .blocks_text import flatten
@@ -156,11 +157,13 @@ class Workspace:
         self.files: dict[str, File] = {}
         self.uploads: dict[str, str] = {}  # the secret part of each upload URL not yet used -> file id
         self.base_url = ""  # where the stand-in serves, once started (upload URLs point there)
+        # in Socket Mode, hands out a link to the WebSocket for apps.connections.open
+        self.socket_link: Callable[[], str] | None = None
         self.home_views: dict[str, View] = {}
         # per user, the open modal stack, root first (Slack allows three deep)
         self.modal_stacks: dict[str, list[str]] = {}
         # the last interaction payload each person sent, for replaying a redelivery
-        self.last_payloads: dict[str, bytes] = {}
+        self.last_payloads: dict[str, dict] = {}
         self.triggers: dict[str, Trigger] = {}
         self.response_urls: dict[str, ResponseUrl] = {}
         self.responses: list[ResponsePost] = []
