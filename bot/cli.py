@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play a whole rapid review with a stand-in Slack (needs no settings)")
     demo.add_argument("--json", type=_output_file, metavar="FILE", help="also write the transcript to FILE as JSON")
     demo.add_argument("--full", action="store_true", help="show every line of edited cards and forms")
+    demo.add_argument(
+        "--platform", choices=("slack", "teams"), default="slack", help="teams: the rapid review on a stand-in Teams"
+    )
     demo.set_defaults(run=_demo)
 
     tick = commands.add_parser("tick", help="run one pass of everything due (reminders, digest, delivery) and exit")
@@ -329,6 +332,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.platform == "teams":
+        try:
+            from bot.demo import teams_tour
+        except ImportError:
+            raise CommandFailed("the Teams demo needs the teams extra: pip install 'cspr-bot[teams]'") from None
+        teams_tour.run(args.json, full=args.full)
+        return 0
     from bot.demo import tour
 
     tour.run(args.json, full=args.full)

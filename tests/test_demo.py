@@ -63,3 +63,38 @@ def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
     assert "more daily digests, to" in done.stdout
     published = [e for e in entries if e["text"].startswith("Published learning")]
     assert sorted(e["channel"] for e in published) == ["#learning-from-reviews", "#pprg", "#rr-2026-001"]
+
+
+def test_the_teams_demo_plays_the_rapid_review_to_the_panel(tmp_path):
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TEAMS_", "DATABASE_URL", "CSPR_"))}
+    done = subprocess.run(
+        [CSPR_BOT, "demo", "--platform", "teams", "--json", str(tmp_path / "teams.json")],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(tmp_path.iterdir()) == [tmp_path / "teams.json"]
+    entries = json.loads((tmp_path / "teams.json").read_text())
+    texts = [entry["text"] for entry in entries]
+    story = [
+        "opened 'Refer a case' for @police.lead.priya",
+        "Referral 2026-001",
+        "created with @pprg.chair.sam, @business.manager.jo, @police.lead.priya",
+        "Rapid review 2026-001",
+        "Signed off 2026-001 for Education.",
+        "Every agency has signed off.",
+        "Rapid review 2026-001 was sent to the Panel on Tue 12 Jan 2027",
+    ]
+    position = 0
+    for line in story:
+        position = next(
+            (i for i, text in enumerate(texts[position:], position) if line in text.replace("**", "")), None
+        )
+        assert position is not None, f"{line!r} not in the transcript, in order"
+    # One sign-off for Education, though it was pressed twice; no child identifier anywhere.
+    assert sum("Signed off 2026-001 for Education." in text for text in texts) == 1
+    assert not [text for text in texts if "Child M" in text and "submitted" not in text]
+    assert {entry["channel"] for entry in entries} >= {"#PPRG", "chat 'rr-2026-001'"}

@@ -18,6 +18,7 @@ import logging
 import secrets
 import sys
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -66,7 +67,65 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=LONDON)
 
 
-class Tour:
+class Story(ABC):
+    """What both tours share: a simulated clock that ticks the clockwork as time passes, and a
+    stand-in whose transcript entries are each given the simulated moment they happened at."""
+
+    clock: SimulatedClock
+    clockwork: Clockwork | None
+    moments: list[datetime]
+
+    @abstractmethod
+    def log(self) -> list[dict[str, Any]]:
+        """The stand-in's transcript so far."""
+
+    # -- time ----------------------------------------------------------------------------------
+
+    def _stamp(self) -> None:
+        """Give every transcript entry made since the last stamp the current simulated time."""
+        self.moments += [self.clock.now()] * (len(self.log()) - len(self.moments))
+
+    def until(self, moment: datetime) -> None:
+        """Let simulated time pass, ticking the clockwork every 15 minutes on the way."""
+        assert self.clockwork is not None
+        now = self.clock.now()
+        while now + TICK <= moment:
+            now = now + TICK
+            self.clock.set(now)
+            self.clockwork.tick(now)
+            self._stamp()
+        self.clock.set(moment)
+
+    def quietly_until(self, moment: datetime) -> None:
+        """Let months pass, ticking only at each day's digest and reminder times."""
+        assert self.clockwork is not None
+        day = self.clock.now().astimezone(LONDON).date()
+        while day <= moment.date():
+            for at_time in QUIET_TICKS:
+                instant = datetime.combine(day, at_time, tzinfo=LONDON)
+                if self.clock.now() < instant <= moment:
+                    self.clock.set(instant)
+                    self.clockwork.tick(instant)
+                    self._stamp()
+            day += timedelta(days=1)
+        self.clock.set(moment)
+
+    def entries(self) -> list[dict[str, Any]]:
+        """The transcript: each entry with its simulated London time."""
+        self._stamp()
+        entries = []
+        for entry, moment in zip(self.log(), self.moments, strict=True):
+            local = moment.astimezone(LONDON)
+            entries.append(
+                {
+                    "time": local.isoformat(timespec="minutes"),
+                    **{k: entry[k] for k in ("kind", "channel", "author", "text")},
+                }
+            )
+        return entries
+
+
+class Tour(Story):
     def __init__(self, folder: Path) -> None:
         self.partnership: Partnership = load(PARTNERSHIP_FILE)
         self.clock = SimulatedClock(at("2026-12-14T08:00"))
@@ -108,37 +167,6 @@ class Tour:
         if self.runner is not None:
             self.runner.stop()
         self.slack.stop()
-
-    # -- time ----------------------------------------------------------------------------------
-
-    def _stamp(self) -> None:
-        """Give every transcript entry made since the last stamp the current simulated time."""
-        self.moments += [self.clock.now()] * (len(self.slack.log) - len(self.moments))
-
-    def until(self, moment: datetime) -> None:
-        """Let simulated time pass, ticking the clockwork every 15 minutes on the way."""
-        assert self.clockwork is not None
-        now = self.clock.now()
-        while now + TICK <= moment:
-            now = now + TICK
-            self.clock.set(now)
-            self.clockwork.tick(now)
-            self._stamp()
-        self.clock.set(moment)
-
-    def quietly_until(self, moment: datetime) -> None:
-        """Let months pass, ticking only at each day's digest and reminder times."""
-        assert self.clockwork is not None
-        day = self.clock.now().astimezone(LONDON).date()
-        while day <= moment.date():
-            for at_time in QUIET_TICKS:
-                instant = datetime.combine(day, at_time, tzinfo=LONDON)
-                if self.clock.now() < instant <= moment:
-                    self.clock.set(instant)
-                    self.clockwork.tick(instant)
-                    self._stamp()
-            day += timedelta(days=1)
-        self.clock.set(moment)
 
     # -- people --------------------------------------------------------------------------------
 
@@ -331,18 +359,8 @@ class Tour:
         assert isinstance(outcome, Done)
         return outcome.data["report"]
 
-    def transcript(self) -> list[dict[str, Any]]:
-        self._stamp()
-        entries = []
-        for entry, moment in zip(self.slack.transcript(), self.moments, strict=True):
-            local = moment.astimezone(LONDON)
-            entries.append(
-                {
-                    "time": local.isoformat(timespec="minutes"),
-                    **{k: entry[k] for k in ("kind", "channel", "author", "text")},
-                }
-            )
-        return entries
+    def log(self) -> list[dict[str, Any]]:
+        return self.slack.transcript()
 
 
 def _routine(entry: dict[str, Any]) -> bool:
@@ -378,7 +396,7 @@ def run(json_path: Path | None = None, *, full: bool = False, out: TextIO = sys.
     logging.getLogger().setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="cspr-demo-") as folder, Tour(Path(folder)) as tour:
         tour.play()
-        entries = tour.transcript()
+        entries = tour.entries()
         library_size = tour.library_size
         report = tour.year_report() if json_path is not None else None
     out.write(f"The learning library starts with the {library_size} published reviews in {LIBRARY_FILE.name}.\n")

@@ -18,6 +18,10 @@ OUT_OF_DATE = "This button is out of date or not valid. Use the one on the newes
 
 def dispatch(services: Services, messenger: TeamsMessenger, activity: dict[str, Any]) -> dict[str, Any] | None:
     """Handle one activity; returns the invoke's answer (None: an empty 200)."""
+    sender = activity.get("from") or {}
+    if isinstance(sender.get("aadObjectId"), str) and isinstance(sender.get("name"), str):
+        # Names people by when a card mentions them where they cannot be mentioned.
+        messenger.names[sender["aadObjectId"][:64]] = sender["name"][:100]
     incoming = TeamsIncoming(
         services=services, now=services.clock.now(), activity=activity, messenger=messenger, reopen=_reopen
     )

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import warnings
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,7 +20,6 @@ import jwt
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
-from microsoft_teams.apps.auth.token_validator import TokenValidator
 
 from bot.platforms.teams.messenger import TeamsMessenger
 from bot.refusals import RefusalLog
@@ -27,6 +27,11 @@ from bot.services import Services
 from bot.settings import TeamsEndpoints
 from handlers.teams import dispatch
 from storage import conversations
+
+with warnings.catch_warnings():
+    # Importing the SDK's apps package announces preview features this bot does not use.
+    warnings.simplefilter("ignore")
+    from microsoft_teams.apps.auth.token_validator import TokenValidator
 
 log = logging.getLogger("cspr-bot")
 
