@@ -158,3 +158,23 @@ def test_reminders_skip_the_christmas_closure_then_the_digest_and_the_library(te
     chair.say("library neglect")
     answer = teams.wait_for(lambda t: t.dms(chair.object_id)[seen:], message="the library's answer")
     assert "match" in readable(answer[-1]) and "neglect" in readable(answer[-1]).lower()
+
+
+def test_home_is_a_card_in_the_persons_chat_kept_up_to_date_there(teams_bot: TeamsBot):
+    bot, teams = teams_bot, teams_bot.teams
+    refer(bot)
+    chat = start_review(bot)
+    police = bot.user("police.lead")
+    personal = teams.personal_chat(police.object_id)
+    police.say("home")
+    bot.settle()
+    homes = [a for a in teams.activities(personal.id) if "Waiting for you" in readable(a) or "2026-001" in readable(a)]
+    home, before = homes[-1], readable(homes[-1])
+    assert "2026-001" in before and "sign off" in before.lower()
+    # Signing off changes what waits for them: the same card is edited, not a new one posted.
+    police.press("Sign off", conversation_id=chat.id, activity_id=case_card(bot, chat.id).id)
+    police.submit({})
+    bot.settle()
+    edited = teams.conversation(personal.id).find(home.id)
+    assert edited.edited is not None and readable(edited) != before
+    assert len([a for a in teams.activities(personal.id) if a.id == home.id]) == 1
