@@ -98,8 +98,10 @@ class TeamsIncoming(Incoming):
 
     @property
     def form_id(self) -> str | None:
-        form_id = self.data.get("form_id")
-        return form_id if isinstance(form_id, str) and 0 < len(form_id) <= 64 else None
+        """The id given to the dialog when it opened, which its submit carries back. The client
+        sends it, so it is the person's own: nobody can submit into someone else's form."""
+        raw = self._raw_form_id()
+        return f"{self.user}:{raw}" if raw else None
 
     # answering
 
@@ -161,8 +163,12 @@ class TeamsIncoming(Incoming):
         for action in _submits(card):
             action.setdefault("data", {}).update(form_id=form_id, opener=opener, multi=multi)
 
+    def _raw_form_id(self) -> str | None:
+        form_id = self.data.get("form_id")
+        return form_id if isinstance(form_id, str) and 0 < len(form_id) <= 16 else None
+
     def update_form(self, template: str, **values: Any) -> None:
-        keep = self.form_id or secrets.token_hex(8)
+        keep = self._raw_form_id() or secrets.token_hex(8)
         self.again = (keep, {}, {k: v for k, v in self.form_values().items() if isinstance(v, str)})
         self.open_form(template, **values)
 
@@ -183,7 +189,7 @@ class TeamsIncoming(Incoming):
             },
             messenger=self.messenger,
             reopen=self.reopen,
-            again=(self.form_id or secrets.token_hex(8), errors, typed),
+            again=(self._raw_form_id() or secrets.token_hex(8), errors, typed),
             words=[_text(w) for w in words] if isinstance(words, list) else None,
         )
         self.reopen(asked)

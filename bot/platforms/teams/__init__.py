@@ -1,1 +1,2 @@
-"""Microsoft Teams: the bot as a Teams app (the SDK's App on FastAPI), Bot Connector and Graph."""
+"""Microsoft Teams: the bot's web app for Teams' activities, its calls to the Bot Connector and
+Graph, the messenger that adapts the platform port, and the app package."""
