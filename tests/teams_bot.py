@@ -27,7 +27,6 @@ TEMPLATE = Path(__file__).resolve().parent / "data" / "teams_partnership.yaml"
 TENANT = "0f1e2d3c-4b5a-4697-8877-665544332211"
 PPRG_TEAM = "11111111-2222-4333-8444-555555555555"
 CATALOG_APP = "ca7a1065-0000-4000-8000-00000000a995"
-SECRET = "standin-client-secret"
 PEOPLE = {
     "c4a1e0b2-0000-4000-8000-00000000c4a1": "pprg.chair",
     "b1a2e0b2-0000-4000-8000-00000000b1a2": "business.manager",
@@ -94,20 +93,7 @@ def partnership_file(folder: Path, pprg: str, learning: str) -> Path:
 
 
 def settings(teams: TeamsStandIn, database_url: str, config: Path) -> Settings:
-    return Settings.from_env(
-        {
-            "TEAMS_APP_ID": teams.app_id,
-            "TEAMS_APP_PASSWORD": SECRET,
-            "TEAMS_CATALOG_APP_ID": CATALOG_APP,
-            "TEAMS_OPENID_METADATA_URL": teams.openid_metadata_url,
-            "TEAMS_TOKEN_ISSUER": teams.token_issuer,
-            "TEAMS_LOGIN_URL": teams.login_url,
-            "GRAPH_API_URL": teams.graph_url,
-            "TEAMS_SERVICE_URL": teams.service_url,
-            "DATABASE_URL": database_url,
-            "CSPR_CONFIG": str(config),
-        }
-    )
+    return Settings.from_env({**teams.bot_environment(), "DATABASE_URL": database_url, "CSPR_CONFIG": str(config)})
 
 
 def start_teams_instance(teams: TeamsStandIn, database_url: str, config: Path, clock: SimulatedClock) -> TeamsRunner:

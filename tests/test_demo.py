@@ -8,19 +8,21 @@ from datetime import date, datetime
 from pathlib import Path
 
 CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
+SETTINGS = ("SLACK_", "TEAMS_", "GRAPH_", "DATABASE_URL", "CSPR_")
+
+
+def play(tmp_path: Path, *arguments: str) -> str:
+    """`cspr-bot demo` with no settings at all in the environment."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(SETTINGS)}
+    done = subprocess.run(
+        [CSPR_BOT, "demo", *arguments], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
 
 
 def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("SLACK_", "DATABASE_URL", "CSPR_"))}
-    done = subprocess.run(
-        [CSPR_BOT, "demo", "--json", str(tmp_path / "demo.json")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    printed = play(tmp_path, "--json", str(tmp_path / "demo.json"))
     # The database lived in a temporary folder; the year's report is written next to the transcript.
     assert sorted(tmp_path.iterdir()) == [tmp_path / "demo-report.html", tmp_path / "demo.json"]
     report = (tmp_path / "demo-report.html").read_text()
@@ -58,24 +60,15 @@ def test_the_demo_plays_a_case_from_referral_to_published_learning(tmp_path):
     # The child identifier and the summary never reach Slack.
     bot_lines = [e["text"] for e in entries if e["author"] == "cspr-bot"]
     assert not [t for t in bot_lines if "Child M" in t or "fractures" in t]
-    assert "[Mon 11 Jan 2027 09:00] #rr-2026-001 · cspr-bot (post)" in done.stdout
+    assert "[Mon 11 Jan 2027 09:00] #rr-2026-001 · cspr-bot (post)" in printed
     # Months of daily digests are folded in the printed transcript; the JSON keeps every one.
-    assert "more daily digests, to" in done.stdout
+    assert "more daily digests, to" in printed
     published = [e for e in entries if e["text"].startswith("Published learning")]
     assert sorted(e["channel"] for e in published) == ["#learning-from-reviews", "#pprg", "#rr-2026-001"]
 
 
 def test_the_teams_demo_plays_the_rapid_review_to_the_panel(tmp_path):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("TEAMS_", "DATABASE_URL", "CSPR_"))}
-    done = subprocess.run(
-        [CSPR_BOT, "demo", "--platform", "teams", "--json", str(tmp_path / "teams.json")],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    play(tmp_path, "--platform", "teams", "--json", str(tmp_path / "teams.json"))
     assert sorted(tmp_path.iterdir()) == [tmp_path / "teams.json"]
     entries = json.loads((tmp_path / "teams.json").read_text())
     texts = [entry["text"] for entry in entries]

@@ -12,7 +12,6 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -74,22 +73,14 @@ class TeamsTour(Story):
         )
         settings = Settings.from_env(
             {
-                "TEAMS_APP_ID": teams.app_id,
-                "TEAMS_APP_PASSWORD": SECRET,
-                "TEAMS_CATALOG_APP_ID": CATALOG_APP,
-                "TEAMS_OPENID_METADATA_URL": teams.openid_metadata_url,
-                "TEAMS_TOKEN_ISSUER": teams.token_issuer,
-                "TEAMS_LOGIN_URL": teams.login_url,
-                "GRAPH_API_URL": teams.graph_url,
-                "TEAMS_SERVICE_URL": teams.service_url,
+                **teams.bot_environment(),
                 "DATABASE_URL": f"sqlite:///{self.folder / 'demo.db'}",
                 "CSPR_CONFIG": str(config),
             }
         )
         self.runner = TeamsRunner(settings, load(config), clock=self.clock, host="127.0.0.1", port=0).prepare()
         teams.bot_url = f"http://127.0.0.1:{self.runner.start_http()}/api/messages"
-        assert self.runner.services is not None
-        self.clockwork = Clockwork(self.runner.services)
+        self.clockwork = Clockwork(self.services)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -104,12 +95,6 @@ class TeamsTour(Story):
 
     def person(self, name: str) -> TeamsUser:
         return self.teams.user(next(oid for oid, known in PEOPLE.items() if known == name))
-
-    def act(self, step: Callable[[], Any]) -> None:
-        step()
-        assert self.runner is not None and self.runner.services is not None
-        self.runner.services.wait_idle(10)
-        self._stamp()
 
     def card_with(self, conversation: str, words: str) -> str:
         """The newest message in `conversation` whose text has `words`: the card to press on."""

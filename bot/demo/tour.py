@@ -32,6 +32,7 @@ from bot.outcomes import Done
 from bot.partnership import Partnership, load
 from bot.reporting.period import Period
 from bot.runner import Runner
+from bot.services import Services
 from bot.settings import Settings
 from bot.standin import SlackStandIn, SlackUser
 from bot.usecases import library, reports
@@ -74,10 +75,24 @@ class Story(ABC):
     clock: SimulatedClock
     clockwork: Clockwork | None
     moments: list[datetime]
+    runner: Any  # the Slack or the Teams runner, once started
 
     @abstractmethod
     def log(self) -> list[dict[str, Any]]:
         """The stand-in's transcript so far."""
+
+    @property
+    def services(self) -> Services:
+        """The running bot's parts."""
+        services = self.runner.services if self.runner is not None else None
+        assert services is not None, "start the tour first"
+        return services
+
+    def act(self, step: Callable[[], Any]) -> None:
+        """A person does something; the bot finishes everything it causes before the story goes on."""
+        step()
+        self.services.wait_idle(10)
+        self._stamp()
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -172,12 +187,6 @@ class Tour(Story):
 
     def person(self, name: str) -> SlackUser:
         return self.slack.user(next(uid for uid, n in PEOPLE.items() if n == name))
-
-    def act(self, step: Callable[[], Any]) -> None:
-        step()
-        assert self.runner is not None and self.runner.services is not None
-        self.runner.services.wait_idle(10)
-        self._stamp()
 
     def form(self, person: SlackUser, callback_id: str) -> str:
         self.slack.wait_for(
@@ -352,8 +361,7 @@ class Tour(Story):
 
     def year_report(self) -> dict[str, Any]:
         """The partnership's yearly report for the year the case began in, as it stood at the end."""
-        assert self.runner is not None and self.runner.services is not None
-        outcome = self.runner.services.desk.run(
+        outcome = self.services.desk.run(
             self.clock.now(), reports.yearly, "cli:demo", start=REPORT_YEAR.start, end=REPORT_YEAR.end
         )
         assert isinstance(outcome, Done)

@@ -111,6 +111,19 @@ class TeamsStandIn(ServedStandIn):
     def tenant_id(self) -> str:
         return self.tenant.tenant_id
 
+    def bot_environment(self) -> dict[str, str]:
+        """The settings of a bot that talks to this stand-in instead of Microsoft."""
+        return {
+            "TEAMS_APP_ID": self.app_id,
+            "TEAMS_APP_PASSWORD": self.issuer.client_secret,
+            "TEAMS_CATALOG_APP_ID": self.tenant.catalog_app_id,
+            "TEAMS_OPENID_METADATA_URL": self.openid_metadata_url,
+            "TEAMS_TOKEN_ISSUER": self.token_issuer,
+            "TEAMS_LOGIN_URL": self.login_url,
+            "GRAPH_API_URL": self.graph_url,
+            "TEAMS_SERVICE_URL": self.service_url,
+        }
+
     # tokens
 
     def bot_token(self) -> str:
