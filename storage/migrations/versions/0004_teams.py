@@ -53,8 +53,21 @@ def _columns() -> list[tuple[str, str, bool, int]]:
     return [(t, c, n, 64) for t, c, n in PEOPLE] + SPACES + MESSAGES
 
 
+def _append_only_again() -> None:
+    """SQLite rebuilds a table to change a column, and its triggers go with the old one: the audit
+    trail's refusal of updates and deletes (migration 0001) is put back on the new table."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for statement in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER audit_events_no_{statement.lower()} BEFORE {statement} ON audit_events "
+            "BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END"
+        )
+
+
 def upgrade() -> None:
     _widen(_columns())
+    _append_only_again()
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.add_column(sa.Column("platform", sa.String(length=16), nullable=False, server_default="slack"))
     op.create_table(
@@ -73,3 +86,4 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("platform")
     _widen(_columns(), shrink=True)
+    _append_only_again()
