@@ -4,6 +4,7 @@ Microsoft; a failed call is a `MicrosoftError` with what Microsoft said and when
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -12,6 +13,9 @@ from typing import Any
 import httpx
 
 from bot.settings import TeamsEndpoints
+
+# httpx logs every request at INFO; the outbox logs what failed, once.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 BOT_SCOPE = "https://api.botframework.com/.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"

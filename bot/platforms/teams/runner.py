@@ -24,12 +24,18 @@ log = logging.getLogger("cspr-bot")
 NEEDED = ("TEAMS_APP_ID", "TEAMS_APP_PASSWORD", "TEAMS_CATALOG_APP_ID")
 
 
-def services_on_teams(settings: Settings, partnership: Partnership, clock: Clock, *, upgrade: bool) -> Services:
-    """The bot's parts for a partnership on Teams, for serving or for a one-off command."""
+def microsoft_for(settings: Settings, partnership: Partnership) -> Microsoft:
     settings.require(*NEEDED)
-    assert partnership.teams is not None
-    database = open_database(settings, upgrade=upgrade)
-    return Services.on_teams(partnership, database, clock, Microsoft(settings.teams, partnership.teams.tenant_id))
+    assert partnership.teams is not None, "the partnership file's checks ask for teams: on Teams"
+    return Microsoft(settings.teams, partnership.teams.tenant_id)
+
+
+def services_on_teams(
+    settings: Settings, partnership: Partnership, clock: Clock, *, upgrade: bool, microsoft: Microsoft | None = None
+) -> Services:
+    """The bot's parts for a partnership on Teams, for serving or for a one-off command."""
+    microsoft = microsoft or microsoft_for(settings, partnership)
+    return Services.on_teams(partnership, open_database(settings, upgrade=upgrade), clock, microsoft)
 
 
 class TeamsRunner:
@@ -49,15 +55,21 @@ class TeamsRunner:
         self.clock = clock or SystemClock()
         self.host, self.port = host, port
         self.services: Services | None = None
+        self.microsoft: Microsoft | None = None
         self.problem: str | None = None  # why Microsoft could not be asked, until it can
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._scheduler = None
+        self._delivering = False  # the delivery worker starts once Microsoft answers
 
     def prepare(self) -> TeamsRunner:
-        """Microsoft first, so a refused app secret stops start-up; then the database."""
-        self.services = services_on_teams(self.settings, self.partnership, self.clock, upgrade=True)
+        """Microsoft first, so a refused app secret stops start-up before anything else happens;
+        then the database. When Microsoft cannot be reached, `wait_for_microsoft` keeps asking."""
+        self.microsoft = microsoft_for(self.settings, self.partnership)
         self.problem = self._ask_microsoft()
+        self.services = services_on_teams(
+            self.settings, self.partnership, self.clock, upgrade=True, microsoft=self.microsoft
+        )
         if self.problem:
             log.warning(
                 "Microsoft does not answer at TEAMS_LOGIN_URL=%s (%s); asking again, less and less often, "
@@ -70,10 +82,11 @@ class TeamsRunner:
         return self
 
     def _ask_microsoft(self) -> str | None:
-        assert self.services is not None
-        messenger = self.services.delivery.messenger
+        """None once Entra gives the bot a token; why it could not be asked while it cannot be
+        reached. A secret Entra refuses stops start-up."""
+        assert self.microsoft is not None
         try:
-            messenger.microsoft.token(BOT_SCOPE)  # type: ignore[attr-defined]
+            self.microsoft.token(BOT_SCOPE)
         except MicrosoftError as refused:
             if refused.status in (400, 401):
                 raise CommandFailed(
@@ -97,6 +110,7 @@ class TeamsRunner:
 
     def _connected(self) -> None:
         assert self.services is not None
+        self._delivering = True
         self.services.worker.start()
         self.services.worker.wake()  # anything an earlier run left unsent
 
@@ -145,6 +159,8 @@ class TeamsRunner:
             self._thread.join(10)
         if self.services is not None:
             self.services.activity.wait_idle(10)
-            self.services.worker.stop()
-            self.services.delivery.messenger.microsoft.close()  # type: ignore[attr-defined]
+            if self._delivering:
+                self.services.worker.stop()
             self.services.database.dispose()
+        if self.microsoft is not None:
+            self.microsoft.close()
