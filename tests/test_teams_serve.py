@@ -15,8 +15,18 @@ import pytest
 
 pytest.importorskip("microsoft_teams.apps")
 
+from bot.partnership import load  # noqa: E402
+from bot.platforms.teams.runner import TeamsRunner  # noqa: E402
 from bot.standin.teams import TeamsStandIn  # noqa: E402
-from tests.teams_bot import CATALOG_APP, TENANT, TeamsBot, partnership_file, running_on_teams, tenant  # noqa: E402, F401
+from tests.teams_bot import (  # noqa: E402, F401 - the fixture
+    CATALOG_APP,
+    TENANT,
+    TeamsBot,
+    partnership_file,
+    running_on_teams,
+    settings,
+    tenant,
+)
 
 CSPR_BOT = str(Path(sys.executable).with_name("cspr-bot"))
 
@@ -83,3 +93,32 @@ def test_the_endpoint_refuses_oversized_and_malformed_bodies_and_answers_health(
     assert post(url, json.dumps({"type": "message"}).encode(), auth) == 400  # no serviceUrl
     with urllib.request.urlopen(url.replace("/api/messages", "/healthz"), timeout=10) as answer:
         assert answer.status == 200 and json.loads(answer.read()) == {"ok": True}
+
+
+def health(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_with_microsoft_out_of_reach_it_answers_503_and_serves_once_it_answers(tmp_path):
+    with TeamsStandIn(tenant_id=TENANT, catalog_app_id=CATALOG_APP) as teams:
+        config = partnership_file(tmp_path, *tenant(teams))
+        teams.fail("token", status=503, times=2)  # Entra is down for the first two asks
+        runner = TeamsRunner(
+            settings(teams, f"sqlite:///{tmp_path / 'bot.db'}", config), load(config), host="127.0.0.1", port=0
+        ).prepare()
+        try:
+            port = runner.start_http()
+            status, body = health(f"http://127.0.0.1:{port}/healthz")
+            assert status == 503 and "Microsoft does not answer" in body["reason"]
+            runner.wait_for_microsoft()  # asks again after 1 s, 2 s: the second retry is answered
+            assert health(f"http://127.0.0.1:{port}/healthz") == (200, {"ok": True})
+            teams.bot_url = f"http://127.0.0.1:{port}/api/messages"
+            chair = teams.user(next(iter(teams.tenant.users)))
+            assert chair.say("help").status == 200
+            teams.wait_for(lambda t: t.dms(chair.object_id)[1:], message="the answer")
+        finally:
+            runner.stop()
