@@ -7,21 +7,30 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
+from bot.clock import SimulatedClock
 from bot.clockwork.tick import Clockwork
 from bot.learning import files
-from bot.standin.teams import flatten
+from bot.partnership import load
+from bot.standin.teams import TeamsStandIn, flatten
 from bot.usecases import library
 from storage.models import Case, SignOff
+from tests.conftest import START
 from tests.teams_bot import (  # noqa: F401 - the fixture
+    CATALOG_APP,
+    PPRG_TEAM,
     REFERRAL,
+    TENANT,
     TeamsBot,
     case_card,
     count,
+    partnership_file,
     readable,
     refer,
     running_on_teams,
     stage_of,
     start_review,
+    start_teams_instance,
+    tenant,
 )
 
 SAMPLE = Path(files.__file__).resolve().parents[1] / "demo" / "published-reviews.csv"
@@ -178,3 +187,33 @@ def test_home_is_a_card_in_the_persons_chat_kept_up_to_date_there(teams_bot: Tea
     edited = teams.conversation(personal.id).find(home.id)
     assert edited.edited is not None and readable(edited) != before
     assert len([a for a in teams.activities(personal.id) if a.id == home.id]) == 1
+
+
+def test_a_partnership_may_keep_each_case_in_a_private_channel_of_a_team(database_url, tmp_path):
+    with TeamsStandIn(tenant_id=TENANT, catalog_app_id=CATALOG_APP) as teams:
+        pprg, learning = tenant(teams)
+        config = partnership_file(tmp_path, pprg, learning)
+        text = config.read_text().replace(
+            f"pprg_team: {PPRG_TEAM}}}",
+            f"pprg_team: {PPRG_TEAM}, case_space: private_channel, case_space_team: {PPRG_TEAM}}}",
+        )
+        config.write_text(text)
+        clock = SimulatedClock(START)
+        runner = start_teams_instance(teams, database_url, config, clock)
+        bot = TeamsBot(runner, teams, clock, pprg, load(config))
+        try:
+            refer(bot)
+            chair = bot.user("pprg.chair")
+            triage = teams.wait_for(lambda t: [a for a in t.activities(pprg) if "Referral 2026-001" in readable(a)])
+            chair.press("Start rapid review", conversation_id=pprg, activity_id=triage[0].id)
+            chair.submit({"notified_on": "2026-01-05"})
+            bot.settle()
+            channel = teams.wait_for(
+                lambda t: [c for c in t.conversations.values() if c.topic == "rr-2026-001"], message="the channel"
+            )[0]
+            assert channel.kind == "channel" and channel.membership_type == "private"
+            assert bot.user("someone.else").object_id not in channel.members
+            assert bot.user("police.lead").object_id in channel.members
+            assert "Rapid review 2026-001" in readable(case_card(bot, channel.id))
+        finally:
+            runner.stop()
