@@ -117,3 +117,15 @@ def test_two_instances_take_one_sign_off_from_a_double_click(teams_bot: TeamsBot
         second.stop()
     assert count(teams_bot, SignOff) == 1
     assert count(teams_bot, Case) == 1
+
+
+def test_someone_added_to_a_case_chat_who_is_not_named_for_it_is_reported_once(teams_bot: TeamsBot):
+    refer(teams_bot)
+    chat = start_review(teams_bot)
+    police = teams_bot.user("police.lead")
+    stranger = teams_bot.user("someone.else")
+    police.add_to_chat(chat.id, stranger.object_id)
+    police.resend_last()  # Teams delivers it again
+    teams_bot.settle()
+    reports = [text for text in teams_bot.texts(chat.id) if "someone.else" in text and "not named" in text]
+    assert len(reports) == 1
