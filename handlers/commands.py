@@ -113,7 +113,7 @@ def report(incoming: Incoming, year: str | None) -> None:
         typed = clean(year)[:20].replace("`", "'")
         incoming.tell(f"`{typed}` is not a year: `/cspr report 2026` is the reporting year that starts in 2026.")
         return
-    outcome = incoming.run(reports.in_slack, year=int(year) if year else None)
+    outcome = incoming.run(reports.headline, year=int(year) if year else None)
     if isinstance(outcome, Done):
         incoming.reply(outcome.data["message"])
     else:

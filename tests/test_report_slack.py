@@ -120,7 +120,7 @@ def test_the_chair_business_managers_and_the_partners_delegates_may_ask_and_no_o
     ]
     with bot.services.database.transaction() as session:
         refused = session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "refused")).all()
-    assert [entry["attempted"] for entry in refused] == ["in_slack", "in_slack"]
+    assert [entry["attempted"] for entry in refused] == ["headline", "headline"]
 
 
 def test_the_year_is_this_reporting_year_unless_one_is_named_and_begun(bot: RunningBot):

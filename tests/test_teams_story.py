@@ -217,3 +217,15 @@ def test_a_partnership_may_keep_each_case_in_a_private_channel_of_a_team(databas
             assert "Rapid review 2026-001" in readable(case_card(bot, channel.id))
         finally:
             runner.stop()
+
+
+def test_the_yearly_headline_on_teams_says_where_the_charts_are(teams_bot: TeamsBot):
+    bot, teams = teams_bot, teams_bot.teams
+    refer(bot)
+    chair = bot.user("pprg.chair")
+    seen = len(teams.dms(chair.object_id))
+    chair.say("report")
+    bot.settle()
+    answers = bot.dm_texts("pprg.chair")[seen:]
+    assert any("2025/26" in text and "referral" in text.lower() for text in answers)
+    assert sum("the charts are in the yearly report's page" in text for text in answers) == 1

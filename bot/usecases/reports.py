@@ -38,7 +38,7 @@ def yearly(work: Work, actor: str, start: date | None = None, end: date | None =
     return Done(changed=False, data={"report": _figures(work, period)})
 
 
-def in_slack(work: Work, actor: str, year: int | None) -> Outcome:
+def headline(work: Work, actor: str, year: int | None) -> Outcome:
     """The headline figures of a reporting year for the person asking, and its charts queued for
     their direct messages. Nothing else is written: the report only reads."""
     partnership = work.partnership

@@ -19,8 +19,9 @@ from typing import Any
 import httpx
 
 from bot.partnership import Partnership
-from bot.platforms.port import ARCHIVED, CallFailure, Failed, Gone, Messenger, Space
+from bot.platforms.port import ARCHIVED, CallFailure, Gone, Messenger, Space
 from bot.platforms.teams.microsoft import Microsoft, MicrosoftError
+from messages import render
 from storage import conversations
 from storage.db import Database
 
@@ -283,11 +284,12 @@ class TeamsMessenger(Messenger):
         self.post(conversation, view, key)
 
     def share_image(self, conversation: str, png: bytes, filename: str, title: str, alt: str) -> str:
-        # A card holds about 28 KB; the charts are in the report page instead (cspr-bot report).
-        raise Failed(CallFailure("charts_not_sent_on_teams", permanent=True, maybe_done=False))
+        """A card holds about 28 KB, too little for the charts: the person is told where they are."""
+        text = f"{title}: the charts are in the yearly report's page, which the business manager makes with cspr-bot report."
+        return self.post(conversation, render("reply", platform="teams", text=text), f"image|{filename}")
 
     def find_image(self, conversation: str, filename: str) -> str | None:
-        return None
+        return self.find_posted(conversation, f"image|{filename}")
 
     def classify(self, exc: Exception) -> CallFailure | None:
         if isinstance(exc, MicrosoftError):
