@@ -11,7 +11,6 @@ from .faults import Fault
 from .people import Response, SlackUser, http_body, send_signed
 from .served import ServedStandIn
 from .server import StandInServer
-from .socket_mode import ACK_TIMEOUT, SocketModeServer
 from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, View, Workspace
 from .webapi import WebAPI
 
@@ -46,7 +45,7 @@ class SlackStandIn(ServedStandIn):
         verification_token: str = "standin-verification-token",
         app_token: str = "xapp-1-A0CSPR-standin",
         socket_mode: bool = False,
-        ack_timeout: float = ACK_TIMEOUT,
+        ack_timeout: float | None = None,
     ):
         self.bot_token = bot_token
         self.app_token = app_token
@@ -65,7 +64,14 @@ class SlackStandIn(ServedStandIn):
         super().__init__(self.workspace.cond, port)
         # Only an app with Socket Mode turned on has an app-level token to connect with.
         self._api = WebAPI(self.workspace, bot_token, methods_file, app_token if socket_mode else None)
-        self.socket = SocketModeServer(self.workspace, ack_timeout=ack_timeout) if socket_mode else None
+        self.socket = None
+        if socket_mode:
+            # Only here: the WebSocket library is a test dependency, and the demo runs without it.
+            from .socket_mode import ACK_TIMEOUT, SocketModeServer
+
+            self.socket = SocketModeServer(
+                self.workspace, ack_timeout=ACK_TIMEOUT if ack_timeout is None else ack_timeout
+            )
 
     def new_server(self) -> StandInServer:
         return StandInServer(self.workspace, self._api, self._faults, self.port)
