@@ -57,6 +57,8 @@ def teams_app(services: Services, endpoints: TeamsEndpoints, health: Any) -> Fas
     assert isinstance(messenger, TeamsMessenger)
     check = validator(endpoints)
     refusals = RefusalLog()
+    # Conversations this process has already stored as they are: no write for each request.
+    remembered: set[tuple[str, str, str | None]] = set()
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
 
     @app.get("/healthz")
@@ -92,7 +94,7 @@ def teams_app(services: Services, endpoints: TeamsEndpoints, health: Any) -> Fas
             return Response(status_code=401)
         if health():
             return Response(status_code=503)
-        await asyncio.to_thread(_remember, services, activity)
+        await asyncio.to_thread(_remember, services, activity, remembered)
         answer = await asyncio.to_thread(dispatch, services, messenger, activity)
         if activity.get("type") == "invoke":
             return JSONResponse(answer or {}, status_code=200)
@@ -101,13 +103,18 @@ def teams_app(services: Services, endpoints: TeamsEndpoints, health: Any) -> Fas
     return app
 
 
-def _remember(services: Services, activity: dict[str, Any]) -> None:
+def _remember(services: Services, activity: dict[str, Any], remembered: set[tuple[str, str, str | None]]) -> None:
     """The conversation's service URL, kept for later sends; and whose a 1:1 chat is."""
     conversation = activity.get("conversation") or {}
     conversation_id = str(conversation.get("id") or "").partition(";")[0]
     if not conversation_id or len(conversation_id) > 128 or len(activity["serviceUrl"]) > 300:
         return
     personal = conversation.get("conversationType") == "personal"
-    user = str((activity.get("from") or {}).get("aadObjectId") or "")[:64] if personal else None
+    sender = str((activity.get("from") or {}).get("aadObjectId") or "")[:64]
+    user = sender if personal and sender else None
+    seen = (conversation_id, activity["serviceUrl"], user)
+    if seen in remembered:
+        return
     with services.database.transaction() as session:
-        conversations.remember(session, conversation_id, activity["serviceUrl"], datetime.now(UTC), user or None)
+        conversations.remember(session, conversation_id, activity["serviceUrl"], datetime.now(UTC), user)
+    remembered.add(seen)
