@@ -218,8 +218,11 @@ class Runner:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         if self._server is not None:
-            # Closed from inside its own loop: closing it from here races the loop's select().
-            self._server.trigger.pull_trigger(self._server.close)
+            try:
+                # Closed from inside its own loop: closing it from here races the loop's poll().
+                self._server.trigger.pull_trigger(self._server.close)
+            except OSError:  # the loop has already closed its trigger, so nothing else races it
+                self._server.close()
         if self._thread is not None:
             self._thread.join(10)
         if self._server is not None:
