@@ -22,6 +22,8 @@ MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 # Teams refuses an activity over about 28 KB; its card is most of it.
 TEAMS_CARD_LIMIT = 27_000
+# The cases one digest message lists, within those limits; a longer digest is sent in parts.
+DIGEST_ROWS = {"slack": 400, "teams": 80}
 PLATFORMS = ("slack", "teams")
 
 

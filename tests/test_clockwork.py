@@ -363,3 +363,24 @@ def test_a_crash_between_sending_and_recording_is_recovered_without_a_duplicate(
     with bot.services.database.transaction() as session:
         reminder = session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("%|reminder|10|channel"))).one()
     assert reminder.status == "sent" and reminder.result["found"] is True and reminder.result["ts"] == reminders[0].ts
+
+
+def test_a_digest_longer_than_one_message_lists_every_case_once_overdue_first(bot: RunningBot):
+    from benchmarks.digest import populate
+    from tests.blockkit import assert_valid_message
+
+    populate(bot.services.database, 850)  # every third one overdue
+    clockwork = Clockwork(bot.services)
+    clockwork.digest(london(bot, "2026-03-30T08:30"))
+    clockwork.digest(london(bot, "2026-03-30T08:45"))  # a second pass queues nothing more
+    parts = [m for m in bot.standin.messages(PPRG) if "Daily digest" in bot.text(m)]
+    assert [bot.text(m).splitlines()[0] for m in parts] == [
+        f"Daily digest · Mon 30 Mar 2026 ({n} of 3)" for n in (1, 2, 3)
+    ]
+    listed = []
+    for message in parts:
+        assert_valid_message({"text": message.text, "blocks": message.blocks})
+        assert "*850 open* · 283 overdue · 0 awaiting triage" in bot.text(message)
+        listed += [line.split("*")[1] for line in bot.text(message).splitlines() if line.startswith(("*2026-", ":rot"))]
+    assert sorted(listed) == [f"2026-{n:04d}" for n in range(1, 851)]
+    assert {int(ref[5:]) % 3 for ref in listed[:283]} == {0} and "cases 801 to 850" in bot.text(parts[2])

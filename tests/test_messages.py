@@ -39,6 +39,7 @@ from tests.blockkit import assert_valid_message, assert_valid_view, mrkdwn_texts
 PARTNERSHIP = load(Path(__file__).parent / "data" / "partnership.yaml")
 CALENDAR = WorkingCalendar(PARTNERSHIP.closure_days)
 NOW = datetime(2026, 1, 6, 14, 5, tzinfo=UTC)
+NO_CASES = {"open": 0, "overdue": 0, "triage": 0}
 # Slack's markup, then Teams': typed mentions, links and formatting, which must stay as typed.
 HOSTILE = (
     "<!channel> <!here> <@U0EVIL> <https://evil.example|click> &lt; *bold* \u202e\U0001f600 "
@@ -345,6 +346,8 @@ def test_action_plan_cards_render_valid_and_safe():
         assert_safe(mine)
     assert facts["actions"][0]["overdue"] and not facts["actions"][1]["overdue"]
     late = [{"label": cards.action_label(a), "agency": "Example Police", "action": a} for a in recommendation.actions]
-    digest = render("digest", day=NOW.date(), rows=[], late_actions=late * 10)
+    digest = render(
+        "digest", day=NOW.date(), rows=[], first=1, part=1, parts=1, counts=NO_CASES, late_actions=late * 10
+    )
     assert_valid_message(digest)
     assert_safe(digest)

@@ -24,7 +24,7 @@ from bot.standin.teams.card_text import flatten
 from bot.standin.teams.schemas import check_card
 from messages import render, renderer
 from storage.models import Action, ActionUpdate, Recommendation, SignOff
-from tests.test_messages import CALENDAR, CARD_STATES, HOSTILE, MODALS, NOW, make_case
+from tests.test_messages import CALENDAR, CARD_STATES, HOSTILE, MODALS, NO_CASES, NOW, make_case
 
 TEAMS = load(Path(__file__).parent / "data" / "teams_partnership.yaml")
 # The same partnership on Slack, for comparing each card with Slack's (ids are only words there).
@@ -389,7 +389,9 @@ def test_action_plan_cards_render_valid_and_safe():
     ):
         assert_safe(message)
     lines = [{"label": cards.action_label(a), "agency": "Example Police", "action": a} for a in recommendation.actions]
-    digest = teams("digest", day=NOW.date(), rows=[], late_actions=lines * 10)
+    digest = teams(
+        "digest", day=NOW.date(), rows=[], first=1, part=1, parts=1, counts=NO_CASES, late_actions=lines * 10
+    )
     assert_safe(digest)
     mine = [{**line, "label": cards.action_label(line["action"])} for line in facts["actions"]]
     home = teams("app_home", partnership=TEAMS, roles=[], todo=[], reviews=[],
@@ -415,8 +417,11 @@ def test_long_lists_are_summarised_within_the_card_limit():
         {"ref": f"2026-{n:03d}", "stage": "rapid_review", "stage_label": "Rapid review", "late": n % 2 == 0,
          "deadline": "rapid review", "due": date(2026, 1, 26), "left": "3 working days left", "next": "",
          "waiting": HOSTILE[:300]}
-        for n in range(500)
+        for n in range(80)
     ]  # fmt: skip
-    digest = teams("digest", day=NOW.date(), rows=digest_rows, late_actions=[])
+    counts = {"open": 500, "overdue": 250, "triage": 0}
+    digest = teams(
+        "digest", day=NOW.date(), rows=digest_rows, first=81, part=2, parts=7, counts=counts, late_actions=[]
+    )
     assert_safe(digest)
-    assert "…and 420 more: **list** shows them all." in flatten(digest["card"])
+    assert "**500 open** · 250 overdue · 0 awaiting triage · cases 81 to 160, overdue first" in flatten(digest["card"])

@@ -25,6 +25,7 @@ from bot.review.timetable import (
 )
 from bot.usecases.queries import by_urgency, countdown
 from bot.work import BOT, Work
+from messages.renderer import DIGEST_ROWS
 from storage import repositories
 from storage.models import Action, Case
 
@@ -148,6 +149,11 @@ def digest(work: Work, day: date, claim_key: str) -> None:
                         {"ref": case.ref, "task": item.task, "channel": case.channel_id, **clock}
                     )
     rows.sort(key=by_urgency)
+    counts = {
+        "open": len(rows),
+        "overdue": sum(1 for row in rows if row["late"]),
+        "triage": sum(1 for row in rows if row["stage"] == Stage.REFERRED.value),
+    }
     expires = _end_of_today(work)
     late = [
         {
@@ -158,12 +164,25 @@ def digest(work: Work, day: date, claim_key: str) -> None:
         for action in repositories.actions_in(work.session, ("open",))
         if overdue(action.state, action.due_on, day)
     ]
-    work.notify(
-        f"{claim_key}|pprg",
-        work.partnership.pprg_channel,
-        work.render("digest", day=day, rows=rows, late_actions=late),
-        expires_at=expires,
-    )
+    # Every case is listed, overdue first, in as many messages as the platform's limits need.
+    size = DIGEST_ROWS[work.partnership.platform]
+    starts = range(0, len(rows), size) or range(1)
+    for number, start in enumerate(starts, 1):
+        work.notify(
+            f"{claim_key}|pprg" + (f"|{number}" if number > 1 else ""),
+            work.partnership.pprg_channel,
+            work.render(
+                "digest",
+                day=day,
+                rows=rows[start : start + size],
+                first=start + 1,
+                part=number,
+                parts=len(starts),
+                counts=counts,
+                late_actions=late if number == 1 else [],
+            ),
+            expires_at=expires,
+        )
     for person, items in personal.items():
         work.notify(
             f"{claim_key}|dm|{person}", person, work.render("personal_digest", day=day, items=items), expires_at=expires
