@@ -58,3 +58,21 @@ def test_add_and_days_left_agree_over_a_whole_year():
         day = start + timedelta(days=offset)
         for n in (0, 1, 5, 15):
             assert calendar.days_left(day, calendar.add(day, n)) == n
+
+
+def test_answers_agree_with_counting_day_by_day_across_the_years_and_far_from_them():
+    calendar = WorkingCalendar([date(2026, 12, 24)])
+
+    def walk(start: date, count: int) -> date:
+        day = start
+        while count:
+            day += timedelta(days=1)
+            count -= calendar.is_working_day(day)
+        return day
+
+    # Near years, then a mistyped one far away, then near ones again: each answer is the walk's.
+    for start in [date(2026, 12, 20), date(2019, 5, 3), date(1, 1, 1), date(2035, 12, 30), date(2026, 12, 23)]:
+        for count in (0, 1, 5, 15, 300):
+            due = walk(start, count)
+            assert calendar.add(start, count) == due, (start, count)
+            assert calendar.days_left(start, due) == count and calendar.days_left(due, start) == -count
