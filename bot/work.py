@@ -14,7 +14,7 @@ from bot.review.permissions import stakeholders
 from bot.working_days import WorkingCalendar
 from messages import render
 from storage import repositories
-from storage.models import Card, Case, OutboxMessage
+from storage.models import Card, Case
 
 # The actor of what the bot does by itself (reminders, digests, retention) in the audit trail.
 BOT = "cspr-bot"
@@ -102,18 +102,18 @@ class Work:
     def _claim(self, key: str, kind: str, case: Case | None, payload: dict[str, Any]) -> bool:
         return repositories.claim(
             self.session,
-            OutboxMessage(
-                key=key,
-                kind=kind,
-                platform=self.partnership.platform,
-                case_id=case.id if case else None,
-                payload=payload,
-                created_at=self.now,
-                next_attempt_at=self.now,
-                status="pending",
-                attempts=0,
-                outcome_unknown=False,
-            ),
+            {
+                "key": key,
+                "kind": kind,
+                "platform": self.partnership.platform,
+                "case_id": case.id if case else None,
+                "payload": payload,
+                "created_at": self.now,
+                "next_attempt_at": self.now,
+                "status": "pending",
+                "attempts": 0,
+                "outcome_unknown": False,
+            },
         )
 
     def refresh(self, case: Case | None, kind: str, *, destination: str | None = None, pin: bool = False) -> None:

@@ -48,6 +48,8 @@ def next_case_number(session: Session, year: int) -> int:
 
 # Any constant will do; every instance must use the same one.
 _AUDIT_LOCK = 0x41554454
+# Where a session keeps (its transaction, the id and hash it appended last).
+_AUDIT_TAIL = "audit_tail"
 
 
 def append_audit(
@@ -56,10 +58,16 @@ def append_audit(
     """Add the next entry to the hash-chained audit trail. Appends queue one after another
     (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock every transaction
     already holds), so the chain never forks."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    previous_id, previous_hash = (last.id, last.hash) if last else (0, GENESIS)
+    transaction = session.get_transaction()
+    tail = session.info.get(_AUDIT_TAIL)
+    if tail is not None and tail[0] is transaction:
+        # This transaction holds the lock and appended last: the chain ends where it left it.
+        _, previous_id, previous_hash = tail
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        previous_id, previous_hash = (last.id, last.hash) if last else (0, GENESIS)
     entry_id = previous_id + 1
     event = AuditEvent(
         id=entry_id,
@@ -72,7 +80,7 @@ def append_audit(
         hash=entry_hash(previous_hash, entry_id, at, actor, action, case_id, detail),
     )
     session.add(event)
-    session.flush()
+    session.info[_AUDIT_TAIL] = (transaction, entry_id, event.hash)
     return event
 
 
@@ -208,7 +216,7 @@ def card(session: Session, case_id: int | None, kind: str) -> Card | None:
     return session.scalars(select(Card).where(about, Card.kind == kind)).one_or_none()
 
 
-def _insert_unless_taken(session: Session, row: OutboxMessage | ProcessedEvent | HomeTab) -> bool:
+def _insert_unless_taken(session: Session, row: ProcessedEvent | HomeTab) -> bool:
     """Insert a row whose unique key may already exist. A savepoint keeps the surrounding
     transaction usable when it does (another tick or process got there first)."""
     try:
@@ -220,9 +228,12 @@ def _insert_unless_taken(session: Session, row: OutboxMessage | ProcessedEvent |
     return True
 
 
-def claim(session: Session, message: OutboxMessage) -> bool:
-    """Queue an outbox message unless one with its key was queued before."""
-    return _insert_unless_taken(session, message)
+def claim(session: Session, message: dict[str, Any]) -> bool:
+    """Queue an outbox message (its column values) unless one with its key was queued before, or
+    is being queued by a transaction that commits first."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(message).on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+    return session.scalar(statement.returning(OutboxMessage.id)) is not None
 
 
 def claim_slots(session: Session, slots: list[dict[str, Any]]) -> set[str]:
