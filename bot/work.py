@@ -14,7 +14,7 @@ from bot.review.permissions import stakeholders
 from bot.working_days import WorkingCalendar
 from messages import render
 from storage import repositories
-from storage.models import Card, Case, Claim, OutboxMessage
+from storage.models import Card, Case
 
 # The actor of what the bot does by itself (reminders, digests, retention) in the audit trail.
 BOT = "cspr-bot"
@@ -73,8 +73,16 @@ class Work:
 
     def claim(self, key: str, kind: str, case: Case | None = None) -> bool:
         """Take a slot in the ledger of time-driven work; False if it was taken before."""
-        return repositories.claim_slot(
-            self.session, Claim(key=key, kind=kind, case_id=case.id if case else None, claimed_at=self.now)
+        return key in self.claim_all([(key, kind, case)])
+
+    def claim_all(self, slots: list[tuple[str, str, Case | None]]) -> set[str]:
+        """Take each (key, kind, case) slot not taken before; returns the keys taken here."""
+        return repositories.claim_slots(
+            self.session,
+            [
+                {"key": key, "kind": kind, "case_id": case.id if case else None, "claimed_at": self.now}
+                for key, kind, case in slots
+            ],
         )
 
     def invite(self, key: str, case: Case, users: list[str]) -> bool:
@@ -94,18 +102,18 @@ class Work:
     def _claim(self, key: str, kind: str, case: Case | None, payload: dict[str, Any]) -> bool:
         return repositories.claim(
             self.session,
-            OutboxMessage(
-                key=key,
-                kind=kind,
-                platform=self.partnership.platform,
-                case_id=case.id if case else None,
-                payload=payload,
-                created_at=self.now,
-                next_attempt_at=self.now,
-                status="pending",
-                attempts=0,
-                outcome_unknown=False,
-            ),
+            {
+                "key": key,
+                "kind": kind,
+                "platform": self.partnership.platform,
+                "case_id": case.id if case else None,
+                "payload": payload,
+                "created_at": self.now,
+                "next_attempt_at": self.now,
+                "status": "pending",
+                "attempts": 0,
+                "outcome_unknown": False,
+            },
         )
 
     def refresh(self, case: Case | None, kind: str, *, destination: str | None = None, pin: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -161,7 +161,7 @@ class InfoRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The question form's Slack view id: the same submission delivered twice asks once.
     request_key: Mapped[str] = mapped_column(String(64), unique=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     asked_by: Mapped[str] = mapped_column(String(64))
     question: Mapped[str | None] = mapped_column(Text)
     asked_at: Mapped[datetime]
@@ -318,7 +318,12 @@ class Card(Base):
     until `synced_version` catches up, so the newest state always wins and no edit is lost."""
 
     __tablename__ = "cards"
-    __table_args__ = (UniqueConstraint("case_id", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind"),
+        # Delivery looks only for the cards still to post or edit.
+        Index("ix_cards_unsynced", "id", sqlite_where=text("synced_version < version"),
+              postgresql_where=text("synced_version < version")),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # None for a card about no case: a national review's recommendation and its actions.
@@ -362,7 +367,7 @@ class OutboxMessage(Base):
     key: Mapped[str] = mapped_column(String(160), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     platform: Mapped[str] = mapped_column(String(16), default="slack")  # where it goes: slack | teams
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     payload: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(16), default="pending")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,8 @@ def next_case_number(session: Session, year: int) -> int:
 
 # Any constant will do; every instance must use the same one.
 _AUDIT_LOCK = 0x41554454
+# Where a session keeps (its transaction, the id and hash it appended last).
+_AUDIT_TAIL = "audit_tail"
 
 
 def append_audit(
@@ -56,10 +58,16 @@ def append_audit(
     """Add the next entry to the hash-chained audit trail. Appends queue one after another
     (PostgreSQL: a transaction-scoped advisory lock; SQLite: the write lock every transaction
     already holds), so the chain never forks."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
-    last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
-    previous_id, previous_hash = (last.id, last.hash) if last else (0, GENESIS)
+    transaction = session.get_transaction()
+    tail = session.info.get(_AUDIT_TAIL)
+    if tail is not None and tail[0] is transaction:
+        # This transaction holds the lock and appended last: the chain ends where it left it.
+        _, previous_id, previous_hash = tail
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
+        last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+        previous_id, previous_hash = (last.id, last.hash) if last else (0, GENESIS)
     entry_id = previous_id + 1
     event = AuditEvent(
         id=entry_id,
@@ -72,7 +80,7 @@ def append_audit(
         hash=entry_hash(previous_hash, entry_id, at, actor, action, case_id, detail),
     )
     session.add(event)
-    session.flush()
+    session.info[_AUDIT_TAIL] = (transaction, entry_id, event.hash)
     return event
 
 
@@ -129,6 +137,15 @@ def _one_case(session: Session, query: Any, lock: bool) -> Case | None:
     return session.scalars(query).one_or_none()
 
 
+def cases_by_id(session: Session, case_ids: Collection[int], *, lock: bool = False) -> dict[int, Case]:
+    """Several cases by id; with `lock`, locked in id order, so that two callers locking
+    overlapping sets queue rather than deadlock."""
+    query = _case_query().where(Case.id.in_(case_ids)).order_by(Case.id)
+    if lock:
+        query = query.with_for_update(of=Case).execution_options(populate_existing=True)
+    return {case.id: case for case in session.scalars(query)}
+
+
 def case_by_channel(session: Session, channel_id: str) -> Case | None:
     return session.scalars(_case_query().where(Case.channel_id == channel_id)).one_or_none()
 
@@ -141,8 +158,8 @@ def info_request(session: Session, request_key: str) -> InfoRequest | None:
     return session.scalars(select(InfoRequest).where(InfoRequest.request_key == request_key)).one_or_none()
 
 
-def case_dates(session: Session, stages: tuple[str, ...], case_id: int | None = None) -> list[Any]:
-    """For each case in these stages (or the one case), in one query: its id and reference, and
+def case_dates(session: Session, stages: tuple[str, ...], case_ids: Collection[int] | None = None) -> list[Any]:
+    """For each case in these stages (or those of them given), in one query: its id and reference, and
     every date its timetable depends on, named as in `bot.review.timetable.CaseDates`."""
     report_sent, published = aliased(Milestone), aliased(Milestone)
     query = (
@@ -165,8 +182,8 @@ def case_dates(session: Session, stages: tuple[str, ...], case_id: int | None = 
         .where(Case.stage.in_(stages))
         .order_by(Case.id)
     )
-    if case_id is not None:
-        query = query.where(Case.id == case_id)
+    if case_ids is not None:
+        query = query.where(Case.id.in_(case_ids))
     return list(session.execute(query))
 
 
@@ -199,7 +216,7 @@ def card(session: Session, case_id: int | None, kind: str) -> Card | None:
     return session.scalars(select(Card).where(about, Card.kind == kind)).one_or_none()
 
 
-def _insert_unless_taken(session: Session, row: OutboxMessage | Claim | ProcessedEvent) -> bool:
+def _insert_unless_taken(session: Session, row: ProcessedEvent | HomeTab) -> bool:
     """Insert a row whose unique key may already exist. A savepoint keeps the surrounding
     transaction usable when it does (another tick or process got there first)."""
     try:
@@ -211,20 +228,35 @@ def _insert_unless_taken(session: Session, row: OutboxMessage | Claim | Processe
     return True
 
 
-def claim(session: Session, message: OutboxMessage) -> bool:
-    """Queue an outbox message unless one with its key was queued before."""
-    return _insert_unless_taken(session, message)
+def claim(session: Session, message: dict[str, Any]) -> bool:
+    """Queue an outbox message (its column values) unless one with its key was queued before, or
+    is being queued by a transaction that commits first."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(OutboxMessage).values(message).on_conflict_do_nothing(index_elements=[OutboxMessage.key])
+    return session.scalar(statement.returning(OutboxMessage.id)) is not None
 
 
-def claim_slot(session: Session, slot: Claim) -> bool:
-    """Take a slot in the ledger of time-driven work, unless it is taken."""
-    return _insert_unless_taken(session, slot)
+def claim_slots(session: Session, slots: list[dict[str, Any]]) -> set[str]:
+    """Take these slots in the ledger of time-driven work in one statement; returns the keys this
+    call took, leaving out those taken before (or by a transaction that commits first: the
+    unique key makes the other wait, then skip)."""
+    if not slots:
+        return set()
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Claim).values(slots).on_conflict_do_nothing(index_elements=[Claim.key]).returning(Claim.key)
+    return set(session.scalars(statement))
+
+
+# Keys asked about in one statement: well within SQLite's and PostgreSQL's bound parameters.
+_KEYS_AT_ONCE = 1000
 
 
 def claimed_keys(session: Session, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
-    return set(session.scalars(select(Claim.key).where(Claim.key.in_(keys))))
+    taken: set[str] = set()
+    for start in range(0, len(keys), _KEYS_AT_ONCE):
+        chunk = keys[start : start + _KEYS_AT_ONCE]
+        taken.update(session.scalars(select(Claim.key).where(Claim.key.in_(chunk))))
+    return taken
 
 
 def outbox_count(session: Session, case_id: int, kind: str) -> int:
@@ -416,6 +448,14 @@ def next_recommendation_number(session: Session, case_id: int | None, library_en
         else Recommendation.library_entry_id == library_entry_id
     )
     return (session.scalar(select(func.max(Recommendation.number)).where(about)) or 0) + 1
+
+
+def actions_by_id(session: Session, action_ids: Collection[int], *, lock: bool = False) -> dict[int, Action]:
+    """Several actions by id; with `lock`, locked in id order (see `cases_by_id`)."""
+    query = _action_query().where(Action.id.in_(action_ids)).order_by(Action.id)
+    if lock:
+        query = query.with_for_update(of=Action).execution_options(populate_existing=True)
+    return {found.id: found for found in session.scalars(query)}
 
 
 def action(session: Session, action_id: int, *, lock: bool = False) -> Action | None:

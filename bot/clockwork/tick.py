@@ -1,14 +1,15 @@
 """The tick: everything time-driven, computed afresh from the database at each pass.
 
 A tick holds no state of its own. It asks, for each open case, what is due at `now`
-(`bot.timetable`), claims each due slot in the ledger, queues its notices in the same
-transaction, and then delivers the outbox. Running it twice at one instant, or in two
-processes at once, sends each notice once; a tick after downtime sends what is still relevant.
+(`bot.timetable`), claims the due slots in the ledger a batch of cases at a time, queues their
+notices in the same transaction, and then delivers the outbox. Running it twice at one instant, or
+in two processes at once, sends each notice once; a tick after downtime sends what is still relevant.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +27,23 @@ from storage import repositories
 
 log = logging.getLogger(__name__)
 _OPEN = tuple(stage.value for stage in OPEN_STAGES)
+# Cases (or actions) claimed in one transaction: one lock, one re-read and one ledger insert for
+# them all, while a person's change to one of them waits no longer than a batch takes.
+BATCH = 100
+
+# (case or action id, what is due, its ledger key)
+_Slot = tuple[int, Due, str]
+
+
+def _batches(slots: list[_Slot], taken: set[str]) -> Iterator[list[_Slot]]:
+    """The slots not taken yet, in batches of up to BATCH cases (or actions), each whole."""
+    by_owner: dict[int, list[_Slot]] = {}
+    for slot in slots:
+        if slot[2] not in taken:
+            by_owner.setdefault(slot[0], []).append(slot)
+    owners = list(by_owner.values())
+    for start in range(0, len(owners), BATCH):
+        yield [slot for owned in owners[start : start + BATCH] for slot in owned]
 
 
 def _dates(row: Any) -> CaseDates:
@@ -74,11 +92,11 @@ class Clockwork:
         with services.database.transaction() as session:
             cases = repositories.case_dates(session, _OPEN)
             actions = repositories.open_action_dates(session)
-        wanted: list[tuple[int, Due, str]] = []
+        wanted: list[_Slot] = []
         for row in cases:
             for due in due_for_case(_dates(row), services.partnership, services.calendar, now):
                 wanted.append((row.id, due, claim_key(row.ref, due.kind, due.slot)))
-        owed: list[tuple[int, Due, str]] = []
+        owed: list[_Slot] = []
         for row in actions:
             for due in due_for_action(row.due_on, services.partnership, services.calendar, now):
                 owed.append((row.id, due, claim_key(f"action-{row.id}", due.kind, due.slot)))
@@ -88,43 +106,48 @@ class Clockwork:
             taken = repositories.claimed_keys(
                 session, [key for _, _, key in wanted + owed] + ([digest_key] if digest_key else [])
             )
-        claimed = sum(self._claim_for_case(case_id, due, key, now) for case_id, due, key in wanted if key not in taken)
-        claimed += sum(
-            self._claim_for_action(action_id, due, key, now) for action_id, due, key in owed if key not in taken
-        )
+        claimed = sum(self._claim_for_cases(batch, now) for batch in _batches(wanted, taken))
+        claimed += sum(self._claim_for_actions(batch, now) for batch in _batches(owed, taken))
         if digest_key and digest_key not in taken:
             claimed += self._plan_digest(now)
         return claimed
 
-    def _claim_for_case(self, case_id: int, due: Due, key: str, now: datetime) -> int:
+    def _claim_for_cases(self, slots: list[_Slot], now: datetime) -> int:
         services = self.services
         with services.database.transaction() as session:
             work = Work(session, services.partnership, services.calendar, now)
-            case = repositories.case_by_id(session, case_id, lock=True)
-            if case is None:
-                return 0
-            # Re-read under the case's lock: it may have moved on since the plan was made.
-            rows = repositories.case_dates(session, _OPEN, case_id)
-            still_due = due_for_case(_dates(rows[0]), services.partnership, services.calendar, now) if rows else []
-            if due not in still_due or not work.claim(key, due.kind, case):
-                return 0
-            reminders.for_case(work, case, due, key)
-        return 1
+            ids = sorted({case_id for case_id, _, _ in slots})
+            cases = repositories.cases_by_id(session, ids, lock=True)
+            # Re-read under the cases' locks: each may have moved on since the plan was made.
+            still_due = {
+                row.id: due_for_case(_dates(row), services.partnership, services.calendar, now)
+                for row in repositories.case_dates(session, _OPEN, ids)
+            }
+            ready = [(cases[case_id], due, key) for case_id, due, key in slots if due in still_due.get(case_id, ())]
+            won = work.claim_all([(key, due.kind, case) for case, due, key in ready])
+            for case, due, key in ready:
+                if key in won:
+                    reminders.for_case(work, case, due, key)
+        return len(won)
 
-    def _claim_for_action(self, action_id: int, due: Due, key: str, now: datetime) -> int:
+    def _claim_for_actions(self, slots: list[_Slot], now: datetime) -> int:
         services = self.services
         with services.database.transaction() as session:
             work = Work(session, services.partnership, services.calendar, now)
-            action = repositories.action(session, action_id, lock=True)
-            # Re-read under the action's lock: it may have been completed since the plan was made.
-            if action is None or action.state != "open":
-                return 0
-            if due not in due_for_action(action.due_on, services.partnership, services.calendar, now):
-                return 0
-            if not work.claim(key, due.kind, action.recommendation.case):
-                return 0
-            reminders.for_action(work, action, due, key)
-        return 1
+            actions = repositories.actions_by_id(session, sorted({action_id for action_id, _, _ in slots}), lock=True)
+            # Re-read under the actions' locks: each may have been completed since the plan was made.
+            ready = [
+                (action, due, key)
+                for action_id, due, key in slots
+                if (action := actions.get(action_id)) is not None
+                and action.state == "open"
+                and due in due_for_action(action.due_on, services.partnership, services.calendar, now)
+            ]
+            won = work.claim_all([(key, due.kind, action.recommendation.case) for action, due, key in ready])
+            for action, due, key in ready:
+                if key in won:
+                    reminders.for_action(work, action, due, key)
+        return len(won)
 
     def _plan_digest(self, now: datetime) -> int:
         services = self.services

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from . import response_urls
 from .faults import Fault, Faults
+from .rate_limits import RateLimits
 from .served import StandInHandler
 from .state import Call, Workspace
 from .webapi import WebAPI, files
@@ -22,11 +23,12 @@ _log = logging.getLogger(__name__)
 class StandInServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults, port: int = 0):
+    def __init__(self, ws: Workspace, api: WebAPI, faults: Faults, limits: RateLimits, port: int = 0):
         super().__init__(("127.0.0.1", port), _Handler)
         self.ws = ws
         self.api = api
         self.faults = faults
+        self.limits = limits
 
 
 class BadBody(ValueError):
@@ -99,6 +101,9 @@ class _Handler(StandInHandler):
         fault = self.server.faults.take(method)
         if fault is not None and fault.kind not in ("drop", "hang"):
             self._answer_fault(method, recorded, fault)
+            return
+        if fault is None and (retry_after := self.server.limits.allow(method, params)) is not None:
+            self._answer_fault(method, recorded, Fault("status", status=429, retry_after=retry_after))
             return
         if fault is not None and not fault.after_processing:
             ws.record_call(Call(method, recorded, None, False, None))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .faults import Fault
 from .people import Response, SlackUser, http_body, send_signed
+from .rate_limits import RateLimits
 from .served import ServedStandIn
 from .server import StandInServer
 from .state import Call, Channel, Ephemeral, File, Message, ResponsePost, View, Workspace
@@ -22,7 +23,8 @@ class SlackStandIn(ServedStandIn):
     submissions arrive at `app_url` signed with `signing_secret`, exactly as from Slack, or with
     `socket_mode` as envelopes over the WebSocket the app opened with `app_token` (`socket`).
     `port` fixes where the Web API answers (0: any free port); `workspace.clock_offset` sets
-    Slack's clock apart from the host's.
+    Slack's clock apart from the host's. With `rate_limits` (or `rate_limits.enabled` set later)
+    calls beyond Slack's published rate limits are answered 429 with a Retry-After.
     """
 
     thread_name = "slack-standin"
@@ -46,6 +48,7 @@ class SlackStandIn(ServedStandIn):
         app_token: str = "xapp-1-A0CSPR-standin",
         socket_mode: bool = False,
         ack_timeout: float | None = None,
+        rate_limits: bool = False,
     ):
         self.bot_token = bot_token
         self.app_token = app_token
@@ -62,6 +65,8 @@ class SlackStandIn(ServedStandIn):
             trigger_ttl=trigger_ttl,
         )
         super().__init__(self.workspace.cond, port)
+        self.rate_limits = RateLimits()
+        self.rate_limits.enabled = rate_limits
         # Only an app with Socket Mode turned on has an app-level token to connect with.
         self._api = WebAPI(self.workspace, bot_token, methods_file, app_token if socket_mode else None)
         self.socket = None
@@ -74,7 +79,7 @@ class SlackStandIn(ServedStandIn):
             )
 
     def new_server(self) -> StandInServer:
-        return StandInServer(self.workspace, self._api, self._faults, self.port)
+        return StandInServer(self.workspace, self._api, self._faults, self.rate_limits, self.port)
 
     def start(self) -> SlackStandIn:
         super().start()
