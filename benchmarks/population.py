@@ -71,9 +71,17 @@ def closed_cases(database: Database, first: int, count: int) -> None:
             ],
             outbox=[
                 dict(
-                    key=f"{number}|reminder|{point}|channel", kind="notice", platform="slack", case_id=number,
-                    payload={"to": f"C{number:09d}", "text": "t", "blocks": []}, created_at=closed_at,
-                    status="sent", attempts=1, next_attempt_at=closed_at, outcome_unknown=False, sent_at=closed_at,
+                    key=f"{number}|reminder|{point}|channel",
+                    kind="notice",
+                    platform="slack",
+                    case_id=number,
+                    payload={"to": f"C{number:09d}", "text": "t", "blocks": []},
+                    created_at=closed_at,
+                    status="sent",
+                    attempts=1,
+                    next_attempt_at=closed_at,
+                    outcome_unknown=False,
+                    sent_at=closed_at,
                     result={"ts": "1.0"},
                 )
                 for number in numbers

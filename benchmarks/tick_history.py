@@ -48,7 +48,9 @@ def counting(database: Database) -> Iterator[list[int]]:
         event.remove(database.engine, "before_cursor_execute", count)
 
 
-def measure(database: Database, call: Callable[[], object], rounds: int, before: Callable[[], None]) -> tuple[float, int]:
+def measure(
+    database: Database, call: Callable[[], object], rounds: int, before: Callable[[], None]
+) -> tuple[float, int]:
     """The median wall time of `call` over `rounds`, each after `before`, and its statements."""
     times, statements = [], 0
     for _ in range(rounds):
@@ -108,7 +110,10 @@ def run(smoke: bool) -> list[Table]:
                     inserted = closed
                     claimed: list[int] = []
                     morning_s, morning_n = measure(
-                        database, lambda: claimed.append(clockwork.plan(MORNING)), rounds, lambda: release_today(database)
+                        database,
+                        lambda: claimed.append(clockwork.plan(MORNING)),
+                        rounds,
+                        lambda: release_today(database),
                     )
                     deliver_today(database)
                     steady_s, steady_n = measure(database, lambda: clockwork.tick(MORNING), rounds, lambda: None)

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.activity import Activity
 from bot.clock import Clock
 from bot.delivery.outbox import Delivery
+from bot.delivery.slack_api import without_waiting
 from bot.delivery.worker import DeliveryWorker
 from bot.desk import Desk
 from bot.partnership import Partnership
@@ -44,7 +45,7 @@ class Services:
                 bot_user.append(client.auth_test()["user_id"])
             return bot_user[0]
 
-        return cls._around(partnership, database, clock, SlackMessenger(client, bot_user_id), client)
+        return cls._around(partnership, database, clock, SlackMessenger(without_waiting(client), bot_user_id), client)
 
     @classmethod
     def on_teams(cls, partnership: Partnership, database: Database, clock: Clock, microsoft: Microsoft) -> Services:

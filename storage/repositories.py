@@ -303,6 +303,16 @@ def lease_outbox(session: Session, message_id: int, now: datetime, until: dateti
     return session.get(OutboxMessage, message_id, populate_existing=True) if taken else None
 
 
+def next_attempt(session: Session) -> datetime | None:
+    """When the earliest notice, card or home tab waiting to be tried again next falls due."""
+    times = [
+        session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")),
+        session.scalar(select(func.min(Card.next_attempt_at)).where(Card.synced_version < Card.version)),
+        session.scalar(select(func.min(HomeTab.next_attempt_at)).where(HomeTab.synced_version < HomeTab.version)),
+    ]
+    return min((time for time in times if time is not None), default=None)
+
+
 def due_card_ids(session: Session, now: datetime, limit: int) -> list[int]:
     return list(
         session.scalars(

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from bot.clock import SystemClock
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import make_client
+from bot.platforms.port import CallFailure
 from bot.services import Services
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -316,8 +317,11 @@ def test_rate_limits_server_errors_and_lost_answers_delay_but_never_drop_or_doub
 def test_backoff_is_measured_on_the_ticks_clock_and_capped_at_fifteen_minutes(bot: RunningBot):
     from bot.delivery.outbox import backoff
 
-    assert [backoff(n).total_seconds() for n in range(1, 8)] == [30, 60, 120, 240, 480, 900, 900]
-    assert backoff(1, retry_after=120).total_seconds() == 120
+    failed, unavailable = CallFailure("http_500", False, True), CallFailure("http_503", False, True, retry_after=120)
+    assert [backoff(n, failed).total_seconds() for n in range(1, 8)] == [30, 60, 120, 240, 480, 900, 900]
+    assert backoff(1, unavailable).total_seconds() == 120
+    # Throttled: again when Slack says, however often it happened before.
+    assert backoff(6, CallFailure("ratelimited", False, False, retry_after=2)).total_seconds() == 2
     open_review(bot)
     clockwork = Clockwork(bot.services)
     clockwork.tick(london(bot, "2026-03-30T08:45"))  # the digest goes out first

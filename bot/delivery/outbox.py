@@ -76,11 +76,15 @@ def _failure(messenger: Messenger, exc: Exception) -> CallFailure:
     return failure
 
 
-def backoff(attempts: int, retry_after: int | None = None) -> timedelta:
-    """30 s, 1 min, 2 min, ... capped at 15 min, and never sooner than the platform's Retry-After."""
+def backoff(attempts: int, failure: CallFailure) -> timedelta:
+    """A throttled call again when the platform's Retry-After says (it did nothing, and others
+    wait their turn meanwhile); any other failure 30 s, 1 min, 2 min, ... capped at 15 min, and
+    never sooner than a Retry-After."""
+    if failure.error == "ratelimited":
+        return timedelta(seconds=max(1, failure.retry_after or 1))
     delay = min(FIRST_BACKOFF * (2 ** max(0, attempts - 1)), MAX_BACKOFF)
-    if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
+    if failure.retry_after is not None:
+        delay = max(delay, timedelta(seconds=failure.retry_after))
     return delay
 
 
@@ -96,6 +100,11 @@ class Delivery:
         self.messenger = messenger
         self.partnership = partnership
         self.calendar = calendar
+
+    def next_attempt(self) -> datetime | None:
+        """When something waiting to be tried again next falls due, if anything is waiting."""
+        with self.database.transaction() as session:
+            return repositories.next_attempt(session)
 
     def drain(self, now: datetime) -> int:
         """Send everything due at `now`; returns how many items went out."""
@@ -201,7 +210,7 @@ class Delivery:
                         work = Work(session, self.partnership, self.calendar, now)
                         channel_failed(work, case, failure.error, item["started_by"], item["key"])
             else:
-                message.next_attempt_at = now + backoff(message.attempts, failure.retry_after)
+                message.next_attempt_at = now + backoff(message.attempts, failure)
 
     def _send_notice(self, item: dict[str, Any], now: datetime, look_first: bool) -> _Sent:
         channel = self._conversation(item["to"])
@@ -344,7 +353,7 @@ class Delivery:
                 if failure.error == ARCHIVED:
                     self._archived(session, card.case_id, card.channel_id or card.destination, now)
             else:
-                card.next_attempt_at = now + backoff(card.attempts, failure.retry_after)
+                card.next_attempt_at = now + backoff(card.attempts, failure)
 
     # -- App Home tabs -------------------------------------------------------------------------
 
@@ -374,7 +383,7 @@ class Delivery:
                 if failure.permanent:
                     home_tab.synced_version = max(home_tab.synced_version, target)
                 else:
-                    home_tab.next_attempt_at = now + backoff(home_tab.attempts, failure.retry_after)
+                    home_tab.next_attempt_at = now + backoff(home_tab.attempts, failure)
             return 0
         with self.database.transaction() as session:
             home_tab = session.get(HomeTab, user_id)

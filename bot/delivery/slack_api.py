@@ -51,6 +51,19 @@ def make_client(settings: Settings, skew: ClockSkew | None = None, *, quiet: boo
     )
 
 
+def without_waiting(client: WebClient) -> WebClient:
+    """The same client, answering a 429 at once: delivery then puts that one item off until its
+    Retry-After and goes on with the others, where a wait inside the call would hold them all up.
+    (A request's own calls, such as opening a form, keep the wait: they have no queue to go back to.)"""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, RateLimitErrorRetryHandler)],
+        logger=client.logger,
+    )
+
+
 _QUIET = logging.getLogger("cspr-bot.quiet-slack-client")
 _QUIET.disabled = True
 

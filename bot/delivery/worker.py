@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.delivery.outbox import Delivery
 
 log = logging.getLogger(__name__)
+RETRY_SOONER_THAN = 60.0  # seconds: the tick's interval, after which the tick tries again anyway
 
 
 class DeliveryWorker:
@@ -42,19 +43,31 @@ class DeliveryWorker:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        again: float | None = None
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._pending or self._stopping)
+                self._changed.wait_for(lambda: self._pending or self._stopping, again)
                 if self._stopping:
                     return
                 self._pending = False
                 self._busy = True
             try:
                 self._delivery.drain(self._clock.now())
+                again = self._until_next_attempt()
             except Exception:
                 # The next wake or tick tries again; the outbox still holds everything.
                 log.exception("delivery pass failed")
+                again = None
             finally:
                 with self._changed:
                     self._busy = False
                     self._changed.notify_all()
+
+    def _until_next_attempt(self) -> float | None:
+        """Seconds until something put off (a throttled call) may go, if that is before the next
+        tick: then this thread goes back for it rather than leave it to the tick."""
+        due = self._delivery.next_attempt()
+        if due is None:
+            return None
+        wait = (due - self._clock.now()).total_seconds()
+        return max(0.05, wait) if wait < RETRY_SOONER_THAN else None
