@@ -6,6 +6,7 @@ Day 0 is the start date, so "within 15 working days" ends on the 15th working da
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 
@@ -14,12 +15,20 @@ import holidays
 
 class WorkingCalendar:
     def __init__(self, closure_days: Iterable[date] = ()) -> None:
-        # The GB/ENG calendar carries one-off days too (19 Sep 2022, 8 May 2023); years load lazily.
-        self._bank_holidays = holidays.country_holidays("GB", subdiv="ENG")
         self._closures = frozenset(closure_days)
+        self._days_off: dict[int, tuple[date, ...]] = {}
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._bank_holidays and day not in self._closures
+        return day.weekday() < 5 and day not in self._off_in(day.year)
+
+    def _off_in(self, year: int) -> tuple[date, ...]:
+        """The weekdays of `year` that are not working days, in order. The GB/ENG calendar carries
+        one-off days too (19 Sep 2022, 8 May 2023)."""
+        if (days := self._days_off.get(year)) is None:
+            bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=year)
+            off = {*bank_holidays, *(day for day in self._closures if day.year == year)}
+            days = self._days_off[year] = tuple(sorted(day for day in off if day.weekday() < 5))
+        return days
 
     def add(self, start: date, working_days: int) -> date:
         """The date `working_days` working days after `start` (which itself need not be one)."""
@@ -44,10 +53,16 @@ class WorkingCalendar:
         return -self._count_between(due, today)
 
     def _count_between(self, after: date, until: date) -> int:
-        count = 0
-        day = after
-        while day < until:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return count
+        """Working days after `after` up to and including `until`: weekdays by arithmetic, less
+        the weekdays off, so a case months overdue costs no more than one due tomorrow."""
+        off = sum(
+            bisect_right(days, until) - bisect_right(days, after)
+            for days in map(self._off_in, range(after.year, until.year + 1))
+        )
+        return _weekdays_to(until) - _weekdays_to(after) - off
+
+
+def _weekdays_to(day: date) -> int:
+    """Weekdays from 1 January of year 1 (a Monday) up to and including `day`."""
+    weeks, rest = divmod(day.toordinal(), 7)
+    return 5 * weeks + min(rest, 5)
