@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 
-from alembic.util import CommandError
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
@@ -62,7 +61,7 @@ def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
         )
     database = Database(settings.database_url)
     try:
-        problem = _migrated(database) if upgrade else migrate.schema_problem(database)
+        problem = migrate.upgrade(database) if upgrade else migrate.schema_problem(database)
     except OperationalError as exc:
         database.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
@@ -71,14 +70,6 @@ def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
         database.dispose()
         raise CommandFailed(f"the database DATABASE_URL={shown} {problem}")
     return database
-
-
-def _migrated(database: Database) -> str | None:
-    try:
-        migrate.upgrade(database)
-    except CommandError:  # the schema is at a revision this version has no migration from
-        return migrate.schema_problem(database)
-    return None
 
 
 class Runner:
