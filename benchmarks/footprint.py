@@ -35,7 +35,7 @@ class Process:
 
 
 def run(smoke: bool) -> list[Table]:
-    starts, clients, each = (1, 2, 5) if smoke else (5, 20, 100)
+    starts, clients, each = (1, 2, 5) if smoke else (3, 20, 10)
     with databases.fresh("sqlite") as url, standin() as slack:
         insert_open_cases(url, CASES)
         environment = {
