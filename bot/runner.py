@@ -16,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.clock_skew import ClockSkew
-from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import classify, make_client, slack_error, unreachable_reason
 from bot.partnership import Partnership
@@ -167,6 +166,8 @@ class Runner:
     def start_scheduler(self) -> None:
         """The time-driven work: a tick every minute and the daily digest."""
         assert self.services is not None, "prepare() first"
+        from bot.clockwork.scheduler import start_scheduler  # APScheduler loads after /healthz answers
+
         self._scheduler = start_scheduler(Clockwork(self.services), self.clock)
 
     def start_http(self) -> int:

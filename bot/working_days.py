@@ -10,8 +10,6 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-import holidays
-
 
 class WorkingCalendar:
     def __init__(self, closure_days: Iterable[date] = ()) -> None:
@@ -25,6 +23,8 @@ class WorkingCalendar:
         """The weekdays of `year` that are not working days, in order. The GB/ENG calendar carries
         one-off days too (19 Sep 2022, 8 May 2023)."""
         if (days := self._days_off.get(year)) is None:
+            import holidays  # a tenth of a second to load: when first counted, not at start-up
+
             bank_holidays = holidays.country_holidays("GB", subdiv="ENG", years=year)
             off = {*bank_holidays, *(day for day in self._closures if day.year == year)}
             days = self._days_off[year] = tuple(sorted(day for day in off if day.weekday() < 5))
