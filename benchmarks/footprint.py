@@ -9,6 +9,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -85,22 +86,24 @@ def _measure(command: list[str], environment: dict[str, str], slack: SlackStandI
 
 @contextmanager
 def _launched(command: list[str], environment: dict[str, str]) -> Iterator[tuple[subprocess.Popen, float]]:
-    began = time.perf_counter()
-    process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        while not _healthy(f"http://127.0.0.1:{command[-1]}/healthz"):
-            if process.poll() is not None:
-                raise RuntimeError(f"{command[0]} stopped: {process.stderr.read().decode()[-2000:]}")
-            time.sleep(0.005)
-        yield process, time.perf_counter() - began
-    finally:
-        process.send_signal(signal.SIGINT)
+    # Its log goes to a file: a pipe nobody reads would stop the process once it filled.
+    with tempfile.TemporaryFile() as log:
+        began = time.perf_counter()
+        process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=log)
         try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        process.stderr.close()
+            while not _healthy(f"http://127.0.0.1:{command[-1]}/healthz"):
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"{command[0]} stopped: {log.read().decode()[-2000:]}")
+                time.sleep(0.005)
+            yield process, time.perf_counter() - began
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _healthy(url: str) -> bool:
