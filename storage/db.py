@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # The execution option that marks a connection's transactions as reading only (Database.reading).
 _READING = "cspr_reading"
 
+
 def make_engine(url: str) -> Engine:
     # hide_parameters: an error message or log line never carries the values of a query, which
     # may be a child's initials or a summary.
