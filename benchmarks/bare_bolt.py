@@ -46,6 +46,5 @@ def bare_server(token: str, signing_secret: str, api_url: str, host: str, port: 
 
 
 if __name__ == "__main__":
-    environment = os.environ
-    token, secret, api_url = (environment[name] for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"))
+    token, secret, api_url = (os.environ[name] for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL"))
     bare_server(token, secret, api_url, "127.0.0.1", int(sys.argv[1])).run()

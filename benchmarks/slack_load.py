@@ -46,7 +46,7 @@ def body(slack: SlackStandIn, request: str, number: int) -> tuple[bytes, str]:
     user = CSC_LEAD if request == "sign off" else CHAIR
     common = {"token": slack.verification_token, "api_app_id": ws.app_id, "trigger_id": ws.issue_trigger(user)}
     if request == "sign off":
-        card = {"type": "message", "message_ts": f"{number}.000100", "channel_id": channel(number), "is_ephemeral": False}
+        card = {"type": "message", "message_ts": f"{number}.0001", "channel_id": channel(number), "is_ephemeral": False}
         button = {
             "type": "button",
             "action_id": "signoff",
