@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 
-from alembic.util import CommandError
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
@@ -17,7 +16,6 @@ from sqlalchemy.exc import OperationalError
 from bot.app import build_app
 from bot.clock import Clock, SystemClock
 from bot.clock_skew import ClockSkew
-from bot.clockwork.scheduler import start_scheduler
 from bot.clockwork.tick import Clockwork
 from bot.delivery.slack_api import classify, make_client, slack_error, unreachable_reason
 from bot.partnership import Partnership
@@ -62,7 +60,7 @@ def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
         )
     database = Database(settings.database_url)
     try:
-        problem = _migrated(database) if upgrade else migrate.schema_problem(database)
+        problem = migrate.upgrade(database) if upgrade else migrate.schema_problem(database)
     except OperationalError as exc:
         database.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
@@ -71,14 +69,6 @@ def open_database(settings: Settings, *, upgrade: bool = False) -> Database:
         database.dispose()
         raise CommandFailed(f"the database DATABASE_URL={shown} {problem}")
     return database
-
-
-def _migrated(database: Database) -> str | None:
-    try:
-        migrate.upgrade(database)
-    except CommandError:  # the schema is at a revision this version has no migration from
-        return migrate.schema_problem(database)
-    return None
 
 
 class Runner:
@@ -176,6 +166,8 @@ class Runner:
     def start_scheduler(self) -> None:
         """The time-driven work: a tick every minute and the daily digest."""
         assert self.services is not None, "prepare() first"
+        from bot.clockwork.scheduler import start_scheduler  # APScheduler loads after /healthz answers
+
         self._scheduler = start_scheduler(Clockwork(self.services), self.clock)
 
     def start_http(self) -> int:

@@ -10,8 +10,10 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 _SPAN = 60  # years one index covers at most, beyond those a question itself spans
 
@@ -21,8 +23,7 @@ class WorkingCalendar:
     for, so each answer is a binary search rather than a walk through the days between."""
 
     def __init__(self, closure_days: Iterable[date] = ()) -> None:
-        # The GB/ENG calendar carries one-off days too (19 Sep 2022, 8 May 2023); years load lazily.
-        self._bank_holidays = holidays.country_holidays("GB", subdiv="ENG")
+        self._bank_holidays: holidays.HolidayBase | None = None
         self._closures = frozenset(closure_days)
         self._lock = threading.Lock()
         # (first year, last year, the day numbers of their working days): replaced whole, never
@@ -30,6 +31,11 @@ class WorkingCalendar:
         self._index: tuple[int, int, tuple[int, ...]] = (0, -1, ())
 
     def is_working_day(self, day: date) -> bool:
+        if self._bank_holidays is None:
+            import holidays  # a tenth of a second to load: when first asked, not at start-up
+
+            # The GB/ENG calendar carries one-off days too (19 Sep 2022, 8 May 2023); years load lazily.
+            self._bank_holidays = holidays.country_holidays("GB", subdiv="ENG")
         return day.weekday() < 5 and day not in self._bank_holidays and day not in self._closures
 
     def add(self, start: date, working_days: int) -> date:

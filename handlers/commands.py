@@ -73,7 +73,7 @@ def status(incoming: Incoming, ref: str | None) -> None:
 def list_cases(incoming: Incoming) -> None:
     outcome = incoming.run(queries.open_cases)
     if isinstance(outcome, Done):
-        incoming.reply(incoming.render("case_list", cases=outcome.data["cases"]))
+        incoming.reply(incoming.render("case_list", **outcome.data))
     else:
         incoming.show(outcome)
 

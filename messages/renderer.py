@@ -46,6 +46,8 @@ def _environment(platform: str, markup: ModuleType) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # The templates ship with the package: no looking at each one's file again on every render.
+        auto_reload=False,
     )
     env.filters.update(
         clip=markup.clip,

@@ -13,6 +13,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# The execution option that marks a connection's transactions as reading only (Database.reading).
+_READING = "cspr_reading"
+
 
 def make_engine(url: str) -> Engine:
     # hide_parameters: an error message or log line never carries the values of a query, which
@@ -64,9 +67,10 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        # Take the write lock up front: two processes that both read, then write, would
-        # otherwise fail with SQLITE_BUSY instead of waiting their turn.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A write takes the write lock up front: two processes that both read, then write, would
+        # otherwise fail with SQLITE_BUSY instead of waiting their turn. A read takes none, so
+        # reads never queue behind each other or a write (WAL gives each a snapshot).
+        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(_READING) else "BEGIN IMMEDIATE")
 
 
 def _switch_to_wal(cursor: Any) -> None:
@@ -88,6 +92,10 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # The same pool; PostgreSQL's transactions take no lock until they write, so only SQLite
+        # begins these differently.
+        self._reader = self.engine.execution_options(**{_READING: True})
+        self._readings = sessionmaker(self._reader, expire_on_commit=False)
         self._pinger = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ping")
 
     @contextmanager
@@ -100,6 +108,10 @@ class Database:
         """A session whose caller decides when to commit; closing it rolls back the rest."""
         return self._sessions()
 
+    def reading(self) -> Session:
+        """A session for work that only reads: it never commits, and closing it rolls back."""
+        return self._readings()
+
     def ping(self, timeout: float = 2.0) -> bool:
         """True if the database answers within `timeout` seconds."""
         try:
@@ -108,7 +120,7 @@ class Database:
             return False
 
     def _ping(self) -> bool:
-        with self.engine.connect() as connection:
+        with self._reader.connect() as connection:
             connection.execute(text("SELECT 1"))
         return True
 

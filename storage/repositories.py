@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, raiseload, selectinload
 
 from storage.audit_chain import GENESIS, entry_hash
 from storage.models import (
@@ -189,6 +189,17 @@ def case_dates(session: Session, stages: tuple[str, ...], case_ids: Collection[i
 
 def cases_in(session: Session, stages: tuple[str, ...]) -> list[Case]:
     return list(session.scalars(_case_query().where(Case.stage.in_(stages)).order_by(Case.id)))
+
+
+def case_countdowns(session: Session, stages: tuple[str, ...], limit: int) -> list[Case]:
+    """The first `limit` cases in these stages, with no more than their deadlines need (a local
+    review and its milestones), however many there are. Anything else raises."""
+    query = select(Case).options(selectinload(Case.local_review), selectinload(Case.milestones), raiseload("*"))
+    return list(session.scalars(query.where(Case.stage.in_(stages)).order_by(Case.id).limit(limit)))
+
+
+def count_cases_in(session: Session, stages: tuple[str, ...]) -> int:
+    return session.scalar(select(func.count()).select_from(Case).where(Case.stage.in_(stages))) or 0
 
 
 def closed_unredacted(session: Session, closed_stage: str, closed_before: datetime) -> list[Case]:

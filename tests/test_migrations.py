@@ -31,6 +31,11 @@ def test_the_migrations_build_exactly_the_models(database_url):
     assert differences == []
 
 
+def test_head_names_the_newest_migration():
+    scripts = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert scripts.get_heads() == [migrate.HEAD]
+
+
 def test_two_instances_upgrading_at_once_migrate_once(database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url}
     processes = [

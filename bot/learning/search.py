@@ -9,19 +9,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import snowballstemmer
+from functools import cache
 
 _WORD = re.compile(r"[^\W_]+")
-_STEMMER = snowballstemmer.stemmer("english")
 # A word found in the title or a theme counts for more than one found in the type or year.
 _WEIGHTS = {"t": 3, "h": 3, "k": 1, "y": 1}
 QUERY_WORDS_MAX = 12
 
 
+@cache
+def _english():
+    # Imported when first needed: the package loads the stemmers of thirty languages.
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
 def stems(text: str) -> list[str]:
     """Lowercased word stems in order, without repeats: "Neglected babies" → neglect, babi."""
-    found = _STEMMER.stemWords([word.lower() for word in _WORD.findall(text)])
+    found = _english().stemWords([word.lower() for word in _WORD.findall(text)])
     return list(dict.fromkeys(found))
 
 

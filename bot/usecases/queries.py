@@ -16,6 +16,9 @@ from messages.wording import days_left
 from storage import repositories
 from storage.models import Case
 
+# A list of cases shows this many and counts the rest: with its heading, within Slack's 50 blocks.
+LISTED = 45
+
 
 def countdown(case: Case, calendar: WorkingCalendar, today: date) -> dict[str, Any]:
     """The deadline a case is working towards now, for lists and digests: the notification, the
@@ -67,10 +70,12 @@ def case_status(work: Work, actor: str, channel_id: str, ref: str | None) -> Out
 
 @read_only
 def open_cases(work: Work, actor: str) -> Outcome:
+    """The first LISTED open cases, oldest first, and how many there are in all."""
     if not permissions.may_list_cases(actor, work.partnership):
         return not_allowed("Only people named in the partnership file can list cases.")
+    stages = tuple(s.value for s in OPEN_STAGES)
     rows: list[dict[str, Any]] = []
-    for case in repositories.cases_in(work.session, tuple(s.value for s in OPEN_STAGES)):
+    for case in repositories.case_countdowns(work.session, stages, LISTED):
         stage = Stage(case.stage)
         rows.append(
             {
@@ -80,4 +85,4 @@ def open_cases(work: Work, actor: str) -> Outcome:
                 **countdown(case, work.calendar, work.today),
             }
         )
-    return Done(changed=False, data={"cases": rows})
+    return Done(changed=False, data={"cases": rows, "total": repositories.count_cases_in(work.session, stages)})
