@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, event, update
@@ -111,12 +112,12 @@ def run(smoke: bool) -> list[Table]:
                     claimed: list[int] = []
                     morning_s, morning_n = measure(
                         database,
-                        lambda: claimed.append(clockwork.plan(MORNING)),
+                        lambda clockwork=clockwork, claimed=claimed: claimed.append(clockwork.plan(MORNING)),
                         rounds,
-                        lambda: release_today(database),
+                        partial(release_today, database),
                     )
                     deliver_today(database)
-                    steady_s, steady_n = measure(database, lambda: clockwork.tick(MORNING), rounds, lambda: None)
+                    steady_s, steady_n = measure(database, partial(clockwork.tick, MORNING), rounds, lambda: None)
                     table.add(kind, closed, "steady", ms(steady_s), steady_n, 0)
                     table.add(kind, closed, "morning", ms(morning_s), morning_n, claimed[-1])
                     seconds[kind, closed] = (steady_s, morning_s)

@@ -11,10 +11,10 @@ import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 from bot.delivery import cards
+from bot.http_limits import MAX_BODY
 from bot.refusals import LINES_PER_MINUTE
 from bot.review.referral_form import ABUSE_TYPES, AGE_BANDS, CRITERIA_VIEWS, HARMS, IDENTIFIER_MAX, SUMMARY_MAX
 from bot.review.stages import Stage
-from bot.http_limits import MAX_BODY
 from bot.usecases.signoffs import COMMENT_MAX
 from bot.working_days import WorkingCalendar
 from messages import render

@@ -103,7 +103,7 @@ class Delivery:
 
     def next_attempt(self) -> datetime | None:
         """When something waiting to be tried again next falls due, if anything is waiting."""
-        with self.database.transaction() as session:
+        with self.database.reading() as session:
             return repositories.next_attempt(session)
 
     def drain(self, now: datetime) -> int:
