@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import databases
-from benchmarks.open_cases import insert_open_cases
+from benchmarks.population import open_reviews
 from benchmarks.slack_load import BOT_TOKEN, PARTNERSHIP_FILE, REQUESTS, SIGNING_SECRET, Timings, send, standin
 from benchmarks.table import Table, ms
 from bot.standin import SlackStandIn
+from storage.db import Database
 
 CASES = 300
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -38,7 +39,9 @@ class Process:
 def run(smoke: bool) -> list[Table]:
     starts, clients, each = (1, 2, 5) if smoke else (3, 20, 10)
     with databases.fresh("sqlite") as url, standin() as slack:
-        insert_open_cases(url, CASES)
+        database = Database(url)
+        open_reviews(database, 1, CASES)
+        database.dispose()
         environment = {
             **os.environ,
             "SLACK_BOT_TOKEN": BOT_TOKEN,

@@ -11,13 +11,14 @@ from contextlib import contextmanager
 
 from benchmarks import databases
 from benchmarks.bare_bolt import bare_server
-from benchmarks.open_cases import insert_open_cases
+from benchmarks.population import open_reviews
 from benchmarks.slack_load import BOT_TOKEN, PARTNERSHIP_FILE, REQUESTS, SIGNING_SECRET, Timings, send, standin
 from benchmarks.table import Table, ms, percentile
 from bot.partnership import load
 from bot.runner import Runner
 from bot.settings import Settings
 from bot.standin import SlackStandIn
+from storage.db import Database
 
 CASES = 300
 COLUMNS = ("database", "request", "p50 ms", "p95 ms", "p99 ms", "errors", "p99 ratio to bare")
@@ -81,7 +82,9 @@ def run(smoke: bool) -> list[Table]:
     try:
         for kind in databases.kinds():
             with databases.fresh(kind) as url, standin() as slack:
-                insert_open_cases(url, CASES)
+                database = Database(url)
+                open_reviews(database, 1, CASES)
+                database.dispose()
                 with _bare(slack) as bare_url, _ours(slack, url) as (ours_url, runner):
                     for request in REQUESTS:
                         bare = send(bare_url, slack, request, clients=clients, each=each, cases=CASES)

@@ -20,14 +20,23 @@ CASE_CARD = "case"
 BATCH = 5000
 
 
+def ref(number: int) -> str:
+    """Case `number`'s reference: a year for each 100,000 cases, so history reaches back decades."""
+    return f"{2000 + number // 100_000}-{number % 100_000:05d}"
+
+
+def channel(number: int) -> str:
+    return f"C{number:09d}"
+
+
 def _case(number: int, stage: str, **more: object) -> dict[str, object]:
     return dict(
-        id=number, ref=f"{2000 + number // 100_000}-{number % 100_000:05d}", ref_year=2000 + number // 100_000,
+        id=number, ref=ref(number), ref_year=2000 + number // 100_000,
         ref_seq=number % 100_000, referral_key=f"V{number}", stage=stage, referring_agency="police",
         referred_by="U01POLICE", referred_at=MORNING - timedelta(days=20), child_identifier="AB", summary="s",
         age_band="under_1", harm="death", abuse_types=["neglect"], incident_on=date(2026, 3, 18),
         aware_on=date(2026, 3, 19), criteria_view="yes", notification_due=date(2026, 3, 26),
-        notified_on=date(2026, 3, 23), review_due=date(2026, 4, 15), channel_id=f"C{number:09d}",
+        notified_on=date(2026, 3, 23), review_due=date(2026, 4, 15), channel_id=channel(number),
         channel_name=f"rr-{number}", **more,
     )  # fmt: skip
 
@@ -99,9 +108,9 @@ def _signoff(number: int, key: str) -> dict[str, object]:
 
 
 def _card(number: int, ts: str | None) -> dict[str, object]:
-    channel = f"C{number:09d}"
     return dict(
-        case_id=number, kind=CASE_CARD, destination=channel, pin=True, channel_id=channel if ts else None, ts=ts,
+        case_id=number, kind=CASE_CARD, destination=channel(number), pin=True,
+        channel_id=channel(number) if ts else None, ts=ts,
         version=1, synced_version=1, attempts=0,
     )  # fmt: skip
 

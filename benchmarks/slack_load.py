@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from slack_sdk.signature import SignatureVerifier
 
-from benchmarks.open_cases import channel, ref
+from benchmarks.population import channel, ref
 from bot.partnership import load
 from bot.standin import SlackStandIn
 from bot.standin.people import http_body
