@@ -175,6 +175,10 @@ def guarded(listener: Callable[[Incoming], None]) -> Callable[..., None]:
         incoming = SlackIncoming(
             services=services, now=services.clock.now(), body=body, client=client, _ack=ack, _respond=respond
         )
+        if incoming.kind == "button":
+            # A click's acknowledgement carries nothing, so Slack hears at once and the checks and
+            # the answer (a form, a message) follow, well within the trigger's 3 seconds.
+            incoming.ack()
         handle(incoming, listener)
 
     run.__name__ = listener.__name__
