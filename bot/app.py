@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.desk import DESK_WORKERS
 from bot.services import Services
 from handlers.slack import register_listeners
 
@@ -21,6 +23,9 @@ def build_app(services: Services) -> App:
         token_verification_enabled=False,
         # Slack sees the answer as soon as a listener acknowledges; the rest runs after it.
         process_before_response=False,
+        # Bolt's default of 5 listener threads would queue the 6th request before its listener can
+        # acknowledge it; as many as the desk has workers lets every request in flight start at once.
+        listener_executor=ThreadPoolExecutor(max_workers=DESK_WORKERS, thread_name_prefix="listener"),
         logger=logging.getLogger("slack_bolt"),
     )
 

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Slack waits 3 seconds for an answer; a request's database work must be decided before that.
 REQUEST_DEADLINE = 2.5
+DESK_WORKERS = 16  # requests whose database work may run at once
 # Arguments safe to copy into the audit of a refused attempt (never free text).
 _AUDITABLE = ("ref", "channel_id", "agency", "agency_key", "role", "outcome")
 # SQLite reports a busy or missing file the same way as a bad query; these mean "not now".
@@ -77,7 +78,7 @@ class Desk:
         self._on_commit = on_commit
         # Requests' database work runs here, so a request can be answered on time even when the
         # database hangs instead of failing.
-        self._workers = ThreadPoolExecutor(max_workers=16, thread_name_prefix="desk")
+        self._workers = ThreadPoolExecutor(max_workers=DESK_WORKERS, thread_name_prefix="desk")
 
     def run(
         self,

@@ -351,3 +351,15 @@ def test_action_plan_cards_render_valid_and_safe():
     )
     assert_valid_message(digest)
     assert_safe(digest)
+
+
+def test_a_personal_digest_of_many_items_stays_within_slacks_limits():
+    items = [
+        {"ref": f"2026-{n:05d}", "task": "sign off for Children's Social Care and Community Health Services",
+         "deadline": "rapid review due", "due": date(2026, 4, 15), "left": "10 working days left",
+         "channel": f"C{n:09d}"}
+        for n in range(1, 1001)
+    ]  # fmt: skip
+    digest = render("personal_digest", day=NOW.date(), items=items)
+    assert_valid_message(digest)
+    assert "2026-00040" in str(digest) and "2026-00041" not in str(digest) and "…and 960 more." in str(digest)

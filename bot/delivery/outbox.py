@@ -76,6 +76,12 @@ def _failure(messenger: Messenger, exc: Exception) -> CallFailure:
     return failure
 
 
+def _log_failure(failure: CallFailure, message: str, *args: object) -> None:
+    # Throttling is the platform pacing a busy morning, not a fault: a warning each time would
+    # fill the log with one line for every card Slack asked to wait.
+    log.log(logging.DEBUG if failure.error == "ratelimited" else logging.WARNING, message, *args)
+
+
 def backoff(attempts: int, failure: CallFailure) -> timedelta:
     """A throttled call again when the platform's Retry-After says (it did nothing, and others
     wait their turn meanwhile); any other failure 30 s, 1 min, 2 min, ... capped at 15 min, and
@@ -193,7 +199,7 @@ class Delivery:
             channel_archived(Work(session, self.partnership, self.calendar, now), case)
 
     def _message_failed(self, message_id: int, item: dict[str, Any], failure: CallFailure, now: datetime) -> None:
-        log.warning("delivery of %s failed: %s", item["key"], failure.error)
+        _log_failure(failure, "delivery of %s failed: %s", item["key"], failure.error)
         with self.database.transaction() as session:
             message = session.get(OutboxMessage, message_id)
             assert message is not None
@@ -342,7 +348,7 @@ class Delivery:
         return channel, ts
 
     def _card_failed(self, card_id: int, target: int, failure: CallFailure, now: datetime) -> None:
-        log.warning("card %s not updated: %s", card_id, failure.error)
+        _log_failure(failure, "card %s not updated: %s", card_id, failure.error)
         with self.database.transaction() as session:
             card = session.get(Card, card_id)
             assert card is not None
@@ -374,7 +380,7 @@ class Delivery:
             self.messenger.publish_home(user_id, view)
         except Exception as exc:
             failure = _failure(self.messenger, exc)
-            log.warning("home tab not published: %s", failure.error)
+            _log_failure(failure, "home tab not published: %s", failure.error)
             with self.database.transaction() as session:
                 home_tab = session.get(HomeTab, user_id)
                 assert home_tab is not None
