@@ -99,3 +99,18 @@ def test_a_rewritten_chain_from_an_entry_on_is_still_caught_at_that_entry(bot: R
     tamper(bot, f"UPDATE audit_events SET actor = 'U0SOMEONE', hash = '{forged}' WHERE id = 2")
     report = verify(bot)
     assert report.first_bad == 3 and "does not link to entry 2" in report.problem
+
+
+def test_an_entry_survives_a_conflict_later_in_its_transaction(bot: RunningBot):
+    # An entry is appended without a flush of its own; an insert that finds its key taken (an
+    # event delivered twice) rolls back only its savepoint, never the entry before it.
+    now = bot.clock.now()
+    with bot.services.database.transaction() as session:
+        assert repositories.first_delivery(session, "Ev-twice", now)
+    with bot.services.database.transaction() as session:
+        repositories.append_audit(session, now, "U01CHAIR", "noted", None, {})
+        assert not repositories.first_delivery(session, "Ev-twice", now)
+        repositories.append_audit(session, now, "U01CHAIR", "noted_again", None, {})
+    with bot.services.database.transaction() as session:
+        actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions[-2:] == ["noted", "noted_again"] and verify(bot).intact
