@@ -314,12 +314,25 @@ def lease_outbox(session: Session, message_id: int, now: datetime, until: dateti
     return session.get(OutboxMessage, message_id, populate_existing=True) if taken else None
 
 
-def next_attempt(session: Session) -> datetime | None:
-    """When the earliest notice, card or home tab waiting to be tried again next falls due."""
+def next_attempt(session: Session, now: datetime) -> datetime | None:
+    """When the earliest notice, card or home tab waiting to be tried again next falls due,
+    leaving out those another delivery holds at `now` (it is sending them)."""
     times = [
-        session.scalar(select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == "pending")),
-        session.scalar(select(func.min(Card.next_attempt_at)).where(Card.synced_version < Card.version)),
-        session.scalar(select(func.min(HomeTab.next_attempt_at)).where(HomeTab.synced_version < HomeTab.version)),
+        session.scalar(
+            select(func.min(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == "pending", _lease_free(OutboxMessage.lease_until, now)
+            )
+        ),
+        session.scalar(
+            select(func.min(Card.next_attempt_at)).where(
+                Card.synced_version < Card.version, _lease_free(Card.lease_until, now)
+            )
+        ),
+        session.scalar(
+            select(func.min(HomeTab.next_attempt_at)).where(
+                HomeTab.synced_version < HomeTab.version, _lease_free(HomeTab.lease_until, now)
+            )
+        ),
     ]
     return min((time for time in times if time is not None), default=None)
 

@@ -388,3 +388,14 @@ def test_a_digest_longer_than_one_message_lists_every_case_once_overdue_first(bo
         listed += [line.split("*")[1] for line in bot.text(message).splitlines() if line.startswith(("*2026-", ":rot"))]
     assert sorted(listed) == [f"2026-{n:04d}" for n in range(1, 851)]
     assert {int(ref[5:]) % 3 for ref in listed[:283]} == {0} and "cases 801 to 850" in bot.text(parts[2])
+
+
+def test_a_throttled_notice_goes_when_slack_says_without_waiting_for_a_tick(bot: RunningBot):
+    standin = bot.standin
+    standin.fail("chat.postMessage", status=429, retry_after=1, times=2)
+    refer(bot)  # the referrer's DM and the PPRG's referral card are throttled, and put off for a second
+    assert not [m for m in standin.messages(PPRG) if "2026-001" in bot.text(m)]
+    bot.clock.set(bot.clock.now() + timedelta(seconds=2))  # Slack's second passes; no tick runs
+    standin.wait_for(lambda s: [m for m in s.messages(PPRG) if "2026-001" in bot.text(m)], timeout=5)
+    throttled = [c for c in standin.calls if c.method == "chat.postMessage" and c.http_status == 429]
+    assert len(throttled) == 2 and len([m for m in standin.messages(PPRG) if "2026-001" in bot.text(m)]) == 1

@@ -107,10 +107,11 @@ class Delivery:
         self.partnership = partnership
         self.calendar = calendar
 
-    def next_attempt(self) -> datetime | None:
-        """When something waiting to be tried again next falls due, if anything is waiting."""
+    def next_attempt(self, now: datetime) -> datetime | None:
+        """When something waiting to be tried again next falls due, if anything is waiting that
+        no other delivery is sending at `now`."""
         with self.database.reading() as session:
-            return repositories.next_attempt(session)
+            return repositories.next_attempt(session, now)
 
     def drain(self, now: datetime) -> int:
         """Send everything due at `now`; returns how many items went out."""

@@ -66,8 +66,9 @@ class DeliveryWorker:
     def _until_next_attempt(self) -> float | None:
         """Seconds until something put off (a throttled call) may go, if that is before the next
         tick: then this thread goes back for it rather than leave it to the tick."""
-        due = self._delivery.next_attempt()
+        now = self._clock.now()
+        due = self._delivery.next_attempt(now)
         if due is None:
             return None
-        wait = (due - self._clock.now()).total_seconds()
+        wait = (due - now).total_seconds()
         return max(0.05, wait) if wait < RETRY_SOONER_THAN else None
